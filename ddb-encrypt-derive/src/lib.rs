@@ -1,0 +1,2 @@
+//! `#[derive(EncryptedItem)]` for `ddb-encrypt`. Use it through `ddb_encrypt::EncryptedItem`.
+#![forbid(unsafe_code)]

@@ -1,0 +1,273 @@
+//! The canonical binary serialization of attribute values (legacy-format.md section 1): what is
+//! encrypted, and what is hashed for the signature.
+#![warn(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::codec::{self, DecodeError, Reader, TooLong};
+use crate::number::{self, Decimal, NumberError};
+
+/// Deepest nesting of lists and maps accepted, in either direction. DynamoDB allows 32 levels;
+/// the margin keeps valid items working while a hostile one cannot exhaust the stack.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+const TAG_NULL: u8 = 0x00;
+const TAG_S: u8 = b's';
+const TAG_N: u8 = b'n';
+const TAG_B: u8 = b'b';
+const TAG_SS: u8 = b'S';
+const TAG_NS: u8 = b'N';
+const TAG_BS: u8 = b'B';
+const TAG_BOOL: u8 = b'?';
+const TAG_L: u8 = b'L';
+const TAG_M: u8 = b'M';
+
+/// Which canonical form numbers take (see [`crate::number`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NumberForm {
+    /// Never rounded: encrypted values, and every hash of a GCM item.
+    Exact,
+    /// The Python client's 28-digit form: hashes of SIGN_ONLY numbers in legacy items.
+    Python,
+}
+
+/// Why a value cannot be serialized. Carries no part of the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SerializeError {
+    Number(NumberError),
+    /// `AttributeValue::Unknown`, or a `NULL` that is not `true`.
+    Unsupported,
+    TooLong,
+    TooDeep,
+}
+
+impl SerializeError {
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            Self::Number(e) => e.reason(),
+            Self::Unsupported => {
+                "unsupported attribute value type (Unknown, or NULL that is not true)"
+            }
+            Self::TooLong => "value longer than 4 GiB",
+            Self::TooDeep => "lists and maps nested more than 64 levels deep",
+        }
+    }
+}
+
+impl From<TooLong> for SerializeError {
+    fn from(TooLong: TooLong) -> Self {
+        Self::TooLong
+    }
+}
+
+impl From<NumberError> for SerializeError {
+    fn from(e: NumberError) -> Self {
+        Self::Number(e)
+    }
+}
+
+/// The 6-byte serialization header of a `B` value of `len` bytes: `00 62 u32be(len)`.
+pub(crate) fn binary_header(len: usize) -> Result<[u8; 6], TooLong> {
+    let len = u32::try_from(len).map_err(|_| TooLong)?.to_be_bytes();
+    Ok([0, TAG_B, len[0], len[1], len[2], len[3]])
+}
+
+/// Appends the canonical serialization of `value` to `out`.
+pub(crate) fn serialize(
+    value: &AttributeValue,
+    form: NumberForm,
+    out: &mut Vec<u8>,
+) -> Result<(), SerializeError> {
+    serialize_at(value, form, out, 0)
+}
+
+fn serialize_at(
+    value: &AttributeValue,
+    form: NumberForm,
+    out: &mut Vec<u8>,
+    depth: usize,
+) -> Result<(), SerializeError> {
+    if depth > MAX_DEPTH {
+        return Err(SerializeError::TooDeep);
+    }
+    match value {
+        AttributeValue::S(s) => {
+            out.extend_from_slice(&[0, TAG_S]);
+            codec::put_lv(out, s.as_bytes())?;
+        }
+        AttributeValue::N(n) => {
+            out.extend_from_slice(&[0, TAG_N]);
+            put_number(out, n, form)?;
+        }
+        AttributeValue::B(b) => {
+            out.extend_from_slice(&[0, TAG_B]);
+            codec::put_lv(out, b.as_ref())?;
+        }
+        AttributeValue::Ss(members) => {
+            out.extend_from_slice(&[0, TAG_SS]);
+            put_sorted(out, members.iter().map(String::as_bytes))?;
+        }
+        AttributeValue::Bs(members) => {
+            out.extend_from_slice(&[0, TAG_BS]);
+            put_sorted(out, members.iter().map(Blob::as_ref))?;
+        }
+        AttributeValue::Ns(members) => {
+            out.extend_from_slice(&[0, TAG_NS]);
+            let mut texts = members
+                .iter()
+                .map(|n| {
+                    let mut text = Vec::with_capacity(n.len());
+                    canonical_number(n, form, &mut text).map(|()| text)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            texts.sort_unstable();
+            codec::put_u32(out, texts.len())?;
+            for text in &texts {
+                codec::put_lv(out, text)?;
+            }
+        }
+        AttributeValue::Bool(b) => out.extend_from_slice(&[0, TAG_BOOL, u8::from(*b)]),
+        AttributeValue::Null(true) => out.extend_from_slice(&[0, TAG_NULL]),
+        AttributeValue::L(values) => {
+            out.extend_from_slice(&[0, TAG_L]);
+            codec::put_u32(out, values.len())?;
+            for value in values {
+                serialize_at(value, form, out, depth + 1)?;
+            }
+        }
+        AttributeValue::M(map) => {
+            out.extend_from_slice(&[0, TAG_M]);
+            codec::put_u32(out, map.len())?;
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (key, value) in entries {
+                out.extend_from_slice(&[0, TAG_S]);
+                codec::put_lv(out, key.as_bytes())?;
+                serialize_at(value, form, out, depth + 1)?;
+            }
+        }
+        _ => return Err(SerializeError::Unsupported),
+    }
+    Ok(())
+}
+
+fn canonical_number(text: &str, form: NumberForm, out: &mut Vec<u8>) -> Result<(), NumberError> {
+    match form {
+        NumberForm::Exact => number::canonical_exact(text, out),
+        NumberForm::Python => number::canonical_python(text, out),
+    }
+}
+
+/// Appends `LV(canonical number text)` without an intermediate buffer.
+fn put_number(out: &mut Vec<u8>, text: &str, form: NumberForm) -> Result<(), SerializeError> {
+    let len_at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    canonical_number(text, form, out)?;
+    let len = u32::try_from(out.len() - len_at - 4).map_err(|_| SerializeError::TooLong)?;
+    if let Some(slot) = out.get_mut(len_at..len_at + 4) {
+        slot.copy_from_slice(&len.to_be_bytes());
+    }
+    Ok(())
+}
+
+/// Appends a count and the members as `LV`, in unsigned-byte order (sorting only if needed).
+fn put_sorted<'a, I>(out: &mut Vec<u8>, members: I) -> Result<(), TooLong>
+where
+    I: ExactSizeIterator<Item = &'a [u8]> + Clone,
+{
+    codec::put_u32(out, members.len())?;
+    if members.clone().is_sorted() {
+        for member in members {
+            codec::put_lv(out, member)?;
+        }
+    } else {
+        let mut sorted: Vec<&[u8]> = members.collect();
+        sorted.sort_unstable();
+        for member in sorted {
+            codec::put_lv(out, member)?;
+        }
+    }
+    Ok(())
+}
+
+/// Decodes one serialized value that must span all of `bytes`.
+///
+/// Strict where the Python reader is lenient: trailing bytes, a map with a repeated key, invalid
+/// UTF-8, a number DynamoDB would refuse, or nesting deeper than [`MAX_DEPTH`] are all errors.
+/// Numbers are returned as written.
+pub(crate) fn deserialize(bytes: &[u8]) -> Result<AttributeValue, DecodeError> {
+    let mut reader = Reader::new(bytes);
+    let value = read_value(&mut reader, 0)?;
+    reader.finish()?;
+    Ok(value)
+}
+
+fn read_value(r: &mut Reader<'_>, depth: usize) -> Result<AttributeValue, DecodeError> {
+    if depth > MAX_DEPTH || r.u8()? != 0 {
+        return Err(DecodeError);
+    }
+    Ok(match r.u8()? {
+        TAG_S => AttributeValue::S(read_string(r)?),
+        TAG_N => AttributeValue::N(read_number(r)?),
+        TAG_B => AttributeValue::B(Blob::new(r.lv()?)),
+        TAG_SS => {
+            let count = r.count(4)?;
+            AttributeValue::Ss((0..count).map(|_| read_string(r)).collect::<Result<_, _>>()?)
+        }
+        TAG_NS => {
+            let count = r.count(4)?;
+            AttributeValue::Ns((0..count).map(|_| read_number(r)).collect::<Result<_, _>>()?)
+        }
+        TAG_BS => {
+            let count = r.count(4)?;
+            AttributeValue::Bs((0..count).map(|_| r.lv().map(Blob::new)).collect::<Result<_, _>>()?)
+        }
+        TAG_BOOL => match r.u8()? {
+            0 => AttributeValue::Bool(false),
+            1 => AttributeValue::Bool(true),
+            _ => return Err(DecodeError),
+        },
+        TAG_NULL => AttributeValue::Null(true),
+        TAG_L => {
+            let count = r.count(2)?;
+            let mut values = Vec::with_capacity(count);
+            for _ in 0..count {
+                values.push(read_value(r, depth + 1)?);
+            }
+            AttributeValue::L(values)
+        }
+        TAG_M => {
+            let count = r.count(8)?;
+            let mut map = HashMap::with_capacity(count);
+            for _ in 0..count {
+                if r.take(2)? != [0, TAG_S] {
+                    return Err(DecodeError);
+                }
+                let key = read_string(r)?;
+                let value = read_value(r, depth + 1)?;
+                if map.insert(key, value).is_some() {
+                    return Err(DecodeError);
+                }
+            }
+            AttributeValue::M(map)
+        }
+        _ => return Err(DecodeError),
+    })
+}
+
+fn read_string(r: &mut Reader<'_>) -> Result<String, DecodeError> {
+    let bytes = r.lv()?;
+    std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| DecodeError)
+}
+
+fn read_number(r: &mut Reader<'_>) -> Result<String, DecodeError> {
+    let text = read_string(r)?;
+    Decimal::parse(&text).and_then(|d| d.check_range()).map_err(|_| DecodeError)?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+//! The crate's error type.
+
+use std::fmt;
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `ddb-encrypt`.
+///
+/// Errors fall into three groups, which a service usually handles differently:
+///
+/// * [`Error::Integrity`]: the stored item was altered, corrupted, or was written with other keys.
+///   It is deliberately opaque: it never says which attribute or which check failed, so that it
+///   cannot be used as an oracle. See [`Error::is_integrity`].
+/// * Caller mistakes and configuration problems ([`Error::Config`], [`Error::InvalidItem`],
+///   [`Error::ReservedAttribute`], ...): fix the code or the configuration. They name the
+///   attribute or table involved (names are stored in the clear anyway), never a value.
+/// * Failures of something outside the item ([`Error::Provider`], [`Error::Random`], ...): an
+///   outage or a missing permission, not tampering.
+///
+/// # Security
+///
+/// No variant ever carries key bytes, plaintext, ciphertext or attribute values, in its
+/// `Display`, its `Debug` or its `source()` chain.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The item's signature, material description or ciphertext is invalid: the item was
+    /// altered, is corrupt, or was written with other keys or another configuration (table
+    /// name, attribute actions).
+    #[error("item signature, material description or ciphertext invalid")]
+    Integrity,
+
+    /// The encryptor, a provider or a schema is misconfigured.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// A plaintext item handed to the encryptor cannot be encrypted as it is.
+    #[error("cannot encrypt attribute `{attribute}`: {reason}")]
+    InvalidItem {
+        /// The attribute name.
+        attribute: String,
+        /// What is wrong with it (never its value).
+        reason: &'static str,
+    },
+
+    /// A plaintext item uses a name reserved for the encryption envelope.
+    #[error("attribute name `{0}` is reserved for the encryption envelope; rename the attribute")]
+    ReservedAttribute(String),
+
+    /// The item is in the legacy CBC format, and this reader was configured to refuse it.
+    #[error(
+        "item is in the legacy CBC format (amzn-ddb-map-sym-mode /CBC/PKCS5Padding), which this \
+         reader refuses; allow legacy items to read it, or re-encrypt it in the GCM format"
+    )]
+    LegacyFormatRefused,
+
+    /// A materials provider could not produce materials for a reason that is not about the
+    /// item (a key service unreachable or denying access, a missing key version, ...).
+    #[error("materials provider failed: {message}")]
+    Provider {
+        /// What failed.
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// The operating system's random number generator failed.
+    #[error("the operating system random number generator failed")]
+    Random,
+}
+
+impl Error {
+    /// Returns `true` for [`Error::Integrity`]: the stored item failed verification or
+    /// decryption.
+    pub fn is_integrity(&self) -> bool {
+        matches!(self, Self::Integrity)
+    }
+
+    pub(crate) fn config(message: impl fmt::Display) -> Self {
+        Self::Config(message.to_string())
+    }
+
+    pub(crate) fn invalid_item(attribute: &str, reason: &'static str) -> Self {
+        Self::InvalidItem { attribute: attribute.to_owned(), reason }
+    }
+
+    /// Builds a [`Error::Provider`] error, for use by materials providers.
+    pub fn provider(
+        message: impl fmt::Display,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Provider { message: message.to_string(), source }
+    }
+}

@@ -1,0 +1,24 @@
+//! Client-side encryption and signing of Amazon DynamoDB items.
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod action;
+mod attribute;
+mod codec;
+mod crypto;
+mod encryptor;
+pub mod error;
+mod item;
+mod material_description;
+mod number;
+pub mod provider;
+mod schema;
+
+pub use action::{AttributeAction, AttributeActions};
+#[doc(inline)]
+pub use aws_sdk_dynamodb::types::AttributeValue;
+pub use encryptor::{Format, Item, ItemEncryptor};
+pub use error::{Error, Result};
+pub use item::{DESCRIPTION_ATTRIBUTE, RESERVED_PREFIX, SIGNATURE_ATTRIBUTE, is_reserved_name};
+pub use material_description::MaterialDescription;
+pub use schema::{TableSchema, TableSchemaBuilder};

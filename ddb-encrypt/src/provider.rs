@@ -1,0 +1,163 @@
+//! Cryptographic materials providers: where the item encryptor gets its keys.
+//!
+//! A provider answers two questions for every item: which keys encrypt and sign it
+//! ([`CryptographicMaterialsProvider::encryption_materials`]), and which keys decrypt and
+//! verify it ([`CryptographicMaterialsProvider::decryption_materials`]), given the item's
+//! [`EncryptionContext`]. The crate ships:
+//!
+//! * [`StaticMaterialsProvider`]: fixed keys, for tests and simple setups;
+//! * [`WrappedMaterialsProvider`]: a fresh content key per item, wrapped under a key-encryption
+//!   key (AES Key Wrap or RSA-OAEP) and stored in the item's material description.
+//!
+//! Implement the trait to bring your own key management. Providers are shared across tasks as
+//! `Arc<dyn CryptographicMaterialsProvider>`.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+pub use crate::crypto::{DataKey, SigningKey, VerificationKey};
+use crate::error::Result;
+use crate::material_description::MaterialDescription;
+
+mod static_keys;
+mod wrapped;
+
+pub use static_keys::StaticMaterialsProvider;
+pub use wrapped::{WrappedMaterialsProvider, WrappingKey};
+
+/// A source of keys for the item encryptor.
+///
+/// Both methods are called once per item. They may do I/O (a key service, a key store), and
+/// are `async` for that reason.
+///
+/// # Errors
+///
+/// Return [`Error::Integrity`](crate::Error::Integrity) when the item's material description
+/// is unusable (a wrapped key that does not unwrap, an unknown key version that the item could
+/// only name if it was altered), and [`Error::Provider`](crate::Error::Provider) for failures
+/// that are not about the item (a service unreachable, access denied).
+#[async_trait::async_trait]
+pub trait CryptographicMaterialsProvider: Send + Sync + fmt::Debug {
+    /// Keys for encrypting and signing the item described by `context`.
+    async fn encryption_materials(
+        &self,
+        context: &EncryptionContext<'_>,
+    ) -> Result<EncryptionMaterials>;
+
+    /// Keys for verifying and decrypting the item described by `context`, whose
+    /// [`material_description`](EncryptionContext::material_description) is the item's own.
+    async fn decryption_materials(
+        &self,
+        context: &EncryptionContext<'_>,
+    ) -> Result<DecryptionMaterials>;
+}
+
+/// What a provider knows about the item it is asked about.
+#[derive(Debug, Clone, Copy)]
+pub struct EncryptionContext<'a> {
+    pub(crate) table_name: Option<&'a str>,
+    pub(crate) partition_key_name: Option<&'a str>,
+    pub(crate) sort_key_name: Option<&'a str>,
+    pub(crate) item: &'a HashMap<String, AttributeValue>,
+    pub(crate) material_description: &'a MaterialDescription,
+}
+
+impl<'a> EncryptionContext<'a> {
+    /// The table name the item is bound to.
+    pub fn table_name(&self) -> Option<&'a str> {
+        self.table_name
+    }
+
+    /// The name of the table's partition key attribute, if configured.
+    pub fn partition_key_name(&self) -> Option<&'a str> {
+        self.partition_key_name
+    }
+
+    /// The name of the table's sort key attribute, if configured.
+    pub fn sort_key_name(&self) -> Option<&'a str> {
+        self.sort_key_name
+    }
+
+    /// The item: plaintext when encrypting; as stored (minus the signature and description
+    /// attributes) when decrypting, so only its SIGN_ONLY and DO_NOTHING values are readable.
+    pub fn item(&self) -> &'a HashMap<String, AttributeValue> {
+        self.item
+    }
+
+    /// Empty when encrypting; the item's material description when decrypting.
+    pub fn material_description(&self) -> &'a MaterialDescription {
+        self.material_description
+    }
+}
+
+/// The keys that encrypt and sign one item, and the description to store with it.
+#[derive(Debug, Clone)]
+pub struct EncryptionMaterials {
+    pub(crate) encryption_key: Option<DataKey>,
+    pub(crate) signing_key: SigningKey,
+    pub(crate) material_description: MaterialDescription,
+}
+
+impl EncryptionMaterials {
+    /// Materials that only sign: items may have SIGN_ONLY and DO_NOTHING attributes only.
+    pub fn sign_only(signing_key: SigningKey) -> Self {
+        Self { encryption_key: None, signing_key, material_description: MaterialDescription::new() }
+    }
+
+    /// Materials that encrypt with `encryption_key` and sign with `signing_key`.
+    pub fn new(encryption_key: DataKey, signing_key: SigningKey) -> Self {
+        Self { encryption_key: Some(encryption_key), ..Self::sign_only(signing_key) }
+    }
+
+    /// Sets the description entries the provider needs to find its keys again.
+    #[must_use]
+    pub fn with_material_description(mut self, description: MaterialDescription) -> Self {
+        self.material_description = description;
+        self
+    }
+}
+
+/// How the decryption key is obtained: directly, or by an unwrap that waits until the
+/// signature has verified (so that a forged wrapped key never reaches the unwrap).
+pub(crate) enum DecryptionKey {
+    Ready(DataKey),
+    Deferred(Box<dyn FnOnce() -> Option<DataKey> + Send>),
+}
+
+impl fmt::Debug for DecryptionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ready(key) => key.fmt(f),
+            Self::Deferred(_) => f.write_str("Deferred(..)"),
+        }
+    }
+}
+
+/// The keys that verify and decrypt one item.
+#[derive(Debug)]
+pub struct DecryptionMaterials {
+    pub(crate) decryption_key: Option<DecryptionKey>,
+    pub(crate) verification_key: VerificationKey,
+}
+
+impl DecryptionMaterials {
+    /// Materials that only verify: for items without encrypted attributes.
+    pub fn verify_only(verification_key: VerificationKey) -> Self {
+        Self { decryption_key: None, verification_key }
+    }
+
+    /// Materials that verify with `verification_key` and decrypt with `decryption_key`.
+    pub fn new(decryption_key: DataKey, verification_key: VerificationKey) -> Self {
+        Self { decryption_key: Some(DecryptionKey::Ready(decryption_key)), verification_key }
+    }
+
+    /// Materials whose content key is unwrapped only after the signature verified.
+    pub(crate) fn deferred(
+        unwrap: impl FnOnce() -> Option<DataKey> + Send + 'static,
+        verification_key: VerificationKey,
+    ) -> Self {
+        Self { decryption_key: Some(DecryptionKey::Deferred(Box::new(unwrap))), verification_key }
+    }
+}

@@ -1,0 +1,243 @@
+//! The per-table configuration of the item encryptor, with everything that depends only on it
+//! computed once.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::action::{AttributeAction, AttributeActions};
+use crate::crypto::aead;
+use crate::error::{Error, Result};
+use crate::item::{DESCRIPTION_ATTRIBUTE, is_reserved_name};
+
+/// What the item encryptor needs to know about a table: its name (bound into every signature),
+/// its key attributes (always signed, never encrypted), and the action of every attribute.
+///
+/// Build it once per table and share it: it precomputes the hashes that the signature of
+/// every item needs.
+///
+/// ```
+/// use ddb_encrypt::{AttributeAction, TableSchema};
+///
+/// let schema = TableSchema::builder("Orders")
+///     .partition_key("order_id")
+///     .sort_key("created_at")
+///     .action("ttl", AttributeAction::DoNothing)
+///     .build()?;
+/// assert_eq!(schema.action("order_id"), AttributeAction::SignOnly);
+/// assert_eq!(schema.action("email"), AttributeAction::EncryptAndSign);
+/// # Ok::<(), ddb_encrypt::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TableSchema {
+    table_name: Option<String>,
+    partition_key: Option<String>,
+    sort_key: Option<String>,
+    actions: AttributeActions,
+    /// Action and `H(utf8(name))` of every attribute with its own action.
+    known: HashMap<String, Known>,
+    /// `H("TABLE>" + table name + "<TABLE")`.
+    table_hash: [u8; 32],
+    /// HKDF info of the GCM format's per-item key.
+    gcm_info: Option<Vec<u8>>,
+    all_do_nothing: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Known {
+    pub(crate) action: AttributeAction,
+    pub(crate) name_hash: [u8; 32],
+}
+
+impl TableSchema {
+    /// Starts a schema for the table `table_name`.
+    pub fn builder(table_name: impl Into<String>) -> TableSchemaBuilder {
+        TableSchemaBuilder::new(Some(table_name.into()))
+    }
+
+    /// Starts a schema bound to no table name.
+    ///
+    /// <div class="warning">Only the legacy format supports this (its signature then covers
+    /// the text <code>None</code>, as the Python client does); the GCM format refuses it.
+    /// Without a table name, an item can be copied to another table unnoticed.</div>
+    pub fn builder_without_table_name() -> TableSchemaBuilder {
+        TableSchemaBuilder::new(None)
+    }
+
+    /// The table name.
+    pub fn table_name(&self) -> Option<&str> {
+        self.table_name.as_deref()
+    }
+
+    /// The partition key attribute name.
+    pub fn partition_key(&self) -> Option<&str> {
+        self.partition_key.as_deref()
+    }
+
+    /// The sort key attribute name.
+    pub fn sort_key(&self) -> Option<&str> {
+        self.sort_key.as_deref()
+    }
+
+    /// The action of the attribute `name`.
+    pub fn action(&self, name: &str) -> AttributeAction {
+        self.actions.action(name)
+    }
+
+    /// The attribute actions, key attributes included.
+    pub fn actions(&self) -> &AttributeActions {
+        &self.actions
+    }
+
+    pub(crate) fn known(&self, name: &str) -> Option<&Known> {
+        self.known.get(name)
+    }
+
+    pub(crate) fn default_action(&self) -> AttributeAction {
+        self.actions.default_action()
+    }
+
+    pub(crate) fn table_hash(&self) -> &[u8; 32] {
+        &self.table_hash
+    }
+
+    pub(crate) fn gcm_info(&self) -> Option<&[u8]> {
+        self.gcm_info.as_deref()
+    }
+
+    pub(crate) fn all_do_nothing(&self) -> bool {
+        self.all_do_nothing
+    }
+}
+
+/// Builds a [`TableSchema`].
+#[derive(Debug, Clone)]
+pub struct TableSchemaBuilder {
+    table_name: Option<String>,
+    partition_key: Option<String>,
+    sort_key: Option<String>,
+    actions: AttributeActions,
+}
+
+impl TableSchemaBuilder {
+    fn new(table_name: Option<String>) -> Self {
+        Self {
+            table_name,
+            partition_key: None,
+            sort_key: None,
+            actions: AttributeActions::default(),
+        }
+    }
+
+    /// Names the partition key attribute. It is signed and never encrypted.
+    #[must_use]
+    pub fn partition_key(mut self, name: impl Into<String>) -> Self {
+        self.partition_key = Some(name.into());
+        self
+    }
+
+    /// Names the sort key attribute. It is signed and never encrypted.
+    #[must_use]
+    pub fn sort_key(mut self, name: impl Into<String>) -> Self {
+        self.sort_key = Some(name.into());
+        self
+    }
+
+    /// Replaces all attribute actions.
+    #[must_use]
+    pub fn actions(mut self, actions: AttributeActions) -> Self {
+        self.actions = actions;
+        self
+    }
+
+    /// Sets the action for attributes without their own (default: encrypt and sign).
+    #[must_use]
+    pub fn default_action(mut self, action: AttributeAction) -> Self {
+        let mut actions = AttributeActions::new(action);
+        for (name, action) in self.actions.overrides() {
+            actions.set(name, action);
+        }
+        self.actions = actions;
+        self
+    }
+
+    /// Sets the action of one attribute.
+    #[must_use]
+    pub fn action(mut self, name: impl Into<String>, action: AttributeAction) -> Self {
+        self.actions.set(name, action);
+        self
+    }
+
+    /// Checks the configuration and precomputes what every item needs.
+    ///
+    /// Key attributes without their own action become SIGN_ONLY (or DO_NOTHING if that is the
+    /// default action), as the Python client's `set_index_keys` does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if a key attribute is configured as ENCRYPT_AND_SIGN, if an action is
+    /// configured for a name reserved for the envelope, or if a name is empty or too long.
+    pub fn build(self) -> Result<TableSchema> {
+        let Self { table_name, partition_key, sort_key, mut actions } = self;
+        for (name, _) in actions.overrides() {
+            check_name(name)?;
+        }
+        for key in [&partition_key, &sort_key].into_iter().flatten() {
+            check_name(key)?;
+            match actions.get(key) {
+                Some(AttributeAction::EncryptAndSign) => {
+                    return Err(Error::config(format_args!(
+                        "key attribute `{key}` cannot be ENCRYPT_AND_SIGN: DynamoDB needs key \
+                         values in the clear; make it SIGN_ONLY"
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    let action = actions.default_action().min(AttributeAction::SignOnly);
+                    actions.set(key.clone(), action);
+                }
+            }
+        }
+        let known = actions
+            .overrides()
+            .map(|(name, action)| {
+                (name.to_owned(), Known { action, name_hash: Sha256::digest(name).into() })
+            })
+            .collect();
+        let table_hash = Sha256::new()
+            .chain_update("TABLE>")
+            .chain_update(table_name.as_deref().unwrap_or("None"))
+            .chain_update("<TABLE")
+            .finalize()
+            .into();
+        let all_do_nothing = actions.default_action() == AttributeAction::DoNothing
+            && actions.overrides().all(|(_, action)| action == AttributeAction::DoNothing);
+        let gcm_info = table_name.as_deref().map(aead::item_key_info);
+        Ok(TableSchema {
+            table_name,
+            partition_key,
+            sort_key,
+            actions,
+            known,
+            table_hash,
+            gcm_info,
+            all_do_nothing,
+        })
+    }
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if is_reserved_name(name) {
+        return Err(Error::config(format_args!(
+            "attribute name `{name}` is reserved for the encryption envelope \
+             ({DESCRIPTION_ATTRIBUTE}, *amzn-ddb-map-sig*, and names starting with *ddbe-); \
+             it cannot have an action"
+        )));
+    }
+    if name.is_empty() || name.len() > crate::item::MAX_NAME_LEN {
+        return Err(Error::config(format_args!(
+            "attribute name `{name}` must be 1 to 65535 bytes long"
+        )));
+    }
+    Ok(())
+}

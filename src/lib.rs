@@ -1,0 +1,1 @@
+//! Unpublished package that owns the examples, tests and benches of the workspace.
