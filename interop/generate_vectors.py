@@ -4,7 +4,7 @@
 usage: generate_vectors.py OUT_DIR
 
 Writes one JSON file per offline scenario of legacy-format.md section 8 (schema:
-tests/vectors/README.md) plus ``serialize-examples.json``. Keys are fresh random bytes on every run
+tests/vectors/README.md) plus ``../serialization/python-serialize-examples.json``. Keys are fresh random bytes on every run
 except in the two ``worked-example-*`` files, whose randomness is pinned and whose bytes are checked
 against the worked examples of the spec (sections 2.3, 3, 4.3, 6.2).
 """
@@ -583,7 +583,10 @@ def main(argv):
         path = os.path.join(out_dir, vector["name"] + ".json")
         dump(path, vector)
         written.append(path)
-    path = os.path.join(out_dir, "serialize-examples.json")
+    # Not a vector file: kept beside the vectors so that `vectors check DIR/*.json` sees only vectors.
+    serialization_dir = os.path.join(out_dir, os.pardir, "serialization")
+    os.makedirs(serialization_dir, exist_ok=True)
+    path = os.path.normpath(os.path.join(serialization_dir, "python-serialize-examples.json"))
     dump(path, serialize_cases())
     written.append(path)
     for path in written:

@@ -1,4 +1,4 @@
-//! Client-side encryption and signing of Amazon DynamoDB items.
+#![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -13,6 +13,10 @@ mod material_description;
 mod number;
 pub mod provider;
 mod schema;
+
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 
 pub use action::{AttributeAction, AttributeActions};
 #[doc(inline)]

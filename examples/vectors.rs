@@ -1,0 +1,83 @@
+//! The vector runner: checks and writes vector files (legacy-format.md section 8).
+//!
+//! ```text
+//! cargo run --example vectors -- decrypt FILE...         decrypt each encrypted_item, compare with plaintext_item
+//! cargo run --example vectors -- encrypt [--legacy] IN OUT   encrypt IN's plaintext_item, write OUT
+//! cargo run --example vectors -- check FILE...           both directions
+//! ```
+//!
+//! Prints `ok NAME` or `FAIL NAME: reason` per file; exits with status 1 if any file failed.
+
+use std::process::ExitCode;
+
+use ddb_encrypt::Format;
+use ddb_encrypt_dev::vectors::VectorFile;
+
+const USAGE: &str =
+    "usage: vectors decrypt FILE... | vectors check FILE... | vectors encrypt [--legacy] IN OUT";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    match command.as_str() {
+        "decrypt" | "check" if !rest.is_empty() => {
+            let mut failed = 0;
+            for path in rest {
+                let result = match VectorFile::load(path) {
+                    Ok(file) => {
+                        let outcome = if command == "decrypt" {
+                            file.check_decrypt().await
+                        } else {
+                            file.check().await
+                        };
+                        outcome.map(|()| file.name()).map_err(|e| (file.name(), e))
+                    }
+                    Err(e) => Err((path.clone(), e)),
+                };
+                match result {
+                    Ok(name) => println!("ok {name}"),
+                    Err((name, reason)) => {
+                        failed += 1;
+                        println!("FAIL {name}: {reason}");
+                    }
+                }
+            }
+            if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+        "encrypt" => {
+            let (format, paths) = match rest {
+                [flag, paths @ ..] if flag == "--legacy" => (Format::Legacy, paths),
+                paths => (Format::Gcm, paths),
+            };
+            let [input, output] = paths else {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            };
+            let written = async {
+                let file = VectorFile::load(input)?;
+                let json = file.encrypt(format).await?;
+                let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n";
+                std::fs::write(output, text).map_err(|e| format!("cannot write {output}: {e}"))?;
+                Ok::<_, String>(file.name())
+            };
+            match written.await {
+                Ok(name) => {
+                    println!("ok {name}");
+                    ExitCode::SUCCESS
+                }
+                Err(reason) => {
+                    println!("FAIL {input}: {reason}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

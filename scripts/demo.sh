@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# The demo: an item encrypted, stored, read back. Installs what it needs on first use.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cargo run --quiet --example quickstart

@@ -1,0 +1,368 @@
+//! Vector files (legacy-format.md section 8, gcm-format.md section 6): loading, the provider
+//! and schema they describe, and the checks of the `vectors` example.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use ddb_encrypt::provider::{
+    CryptographicMaterialsProvider, DataKey, SigningKey, StaticMaterialsProvider,
+    WrappedMaterialsProvider, WrappingKey,
+};
+use ddb_encrypt::{
+    AttributeAction, AttributeActions, DESCRIPTION_ATTRIBUTE, Format, ItemEncryptor,
+    MaterialDescription, TableSchema,
+};
+use serde_json::Value;
+
+use crate::json::{self, Item, Numbers};
+
+/// The `format` value of GCM vector files.
+pub const GCM_FORMAT: &str = "gcm-1";
+
+/// One vector file, kept as JSON so that rewriting it preserves fields this crate ignores.
+#[derive(Debug, Clone)]
+pub struct VectorFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The whole file.
+    pub json: Value,
+}
+
+impl VectorFile {
+    /// Reads a vector file.
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be read or is not a JSON object.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, String> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let json: Value = serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}"))?;
+        if !json.is_object() {
+            return Err("a vector file is a JSON object".into());
+        }
+        Ok(Self { path: path.to_owned(), json })
+    }
+
+    /// The file's `name`, else its stem.
+    pub fn name(&self) -> String {
+        self.json["name"].as_str().map_or_else(
+            || self.path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
+            str::to_owned,
+        )
+    }
+
+    fn string(&self, key: &str) -> Result<Option<&str>, String> {
+        match &self.json[key] {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            _ => Err(format!("`{key}` must be a string or null")),
+        }
+    }
+
+    /// The table schema: table name, key names and attribute actions.
+    ///
+    /// # Errors
+    ///
+    /// If a field is malformed or the configuration is refused.
+    pub fn schema(&self) -> Result<TableSchema, String> {
+        let builder = match self.string("table_name")? {
+            Some(name) => TableSchema::builder(name),
+            None => TableSchema::builder_without_table_name(),
+        };
+        let mut builder = builder.actions(self.actions()?);
+        if let Some(pk) = self.string("partition_key_name")? {
+            builder = builder.partition_key(pk);
+        }
+        if let Some(sk) = self.string("sort_key_name")? {
+            builder = builder.sort_key(sk);
+        }
+        builder.build().map_err(|e| e.to_string())
+    }
+
+    fn actions(&self) -> Result<AttributeActions, String> {
+        let spec = &self.json["attribute_actions"];
+        let parse = |v: &Value| {
+            v.as_str()
+                .and_then(AttributeAction::from_name)
+                .ok_or_else(|| format!("unknown attribute action {v}"))
+        };
+        let default = match &spec["default"] {
+            Value::Null => AttributeAction::EncryptAndSign,
+            v => parse(v)?,
+        };
+        let mut actions = AttributeActions::new(default);
+        if let Some(overrides) = spec["overrides"].as_object() {
+            for (name, action) in overrides {
+                actions.set(name, parse(action)?);
+            }
+        }
+        Ok(actions)
+    }
+
+    /// The plaintext item.
+    ///
+    /// # Errors
+    ///
+    /// If it is missing or malformed.
+    pub fn plaintext_item(&self) -> Result<Item, String> {
+        json::item_from_json(&self.json["plaintext_item"])
+            .map_err(|e| format!("plaintext_item: {e}"))
+    }
+
+    /// The encrypted item.
+    ///
+    /// # Errors
+    ///
+    /// If it is missing or malformed.
+    pub fn encrypted_item(&self) -> Result<Item, String> {
+        json::item_from_json(&self.json["encrypted_item"])
+            .map_err(|e| format!("encrypted_item: {e}"))
+    }
+
+    /// The format of the encrypted item, read from its material description.
+    ///
+    /// # Errors
+    ///
+    /// If the encrypted item is malformed.
+    pub fn format(&self) -> Result<Format, String> {
+        Ok(item_format(&self.encrypted_item()?))
+    }
+
+    /// The materials provider the file describes.
+    ///
+    /// # Errors
+    ///
+    /// If the provider type is unknown or its keys are malformed.
+    pub fn provider(&self) -> Result<Arc<dyn CryptographicMaterialsProvider>, String> {
+        provider_from_spec(&self.json["provider"]).map_err(|e| format!("provider: {e}"))
+    }
+
+    /// Decrypts `encrypted_item` and compares it with `plaintext_item`.
+    ///
+    /// # Errors
+    ///
+    /// Says what failed.
+    pub async fn check_decrypt(&self) -> Result<(), String> {
+        let schema = self.schema()?;
+        let encryptor = ItemEncryptor::from_arc(self.provider()?);
+        let decrypted = encryptor
+            .decrypt_item(&schema, self.encrypted_item()?)
+            .await
+            .map_err(|e| format!("decryption failed: {e}"))?;
+        self.compare(&decrypted, self.format()?)
+    }
+
+    /// Encrypts `plaintext_item` with this crate and returns the file with `encrypted_item`
+    /// replaced (and the fields that described the old ciphertext dropped).
+    ///
+    /// # Errors
+    ///
+    /// Says what failed.
+    pub async fn encrypt(&self, format: Format) -> Result<Value, String> {
+        let schema = self.schema()?;
+        let encryptor = ItemEncryptor::from_arc(self.provider()?).with_write_format(format);
+        let encrypted = encryptor
+            .encrypt_item(&schema, self.plaintext_item()?)
+            .await
+            .map_err(|e| format!("encryption failed: {e}"))?;
+        let mut out = self.json.clone();
+        let object = out.as_object_mut().ok_or("not an object")?;
+        for stale in
+            ["intermediate", "sdk_decrypted_item", "decrypted_item", "pinned_randomness", "format"]
+        {
+            object.remove(stale);
+        }
+        object.insert("encrypted_item".into(), json::item_to_json(&encrypted));
+        object.insert(
+            "generator".into(),
+            Value::String(format!("ddb-encrypt {}", env!("CARGO_PKG_VERSION"))),
+        );
+        if format == Format::Gcm {
+            object.insert("format".into(), Value::String(GCM_FORMAT.into()));
+        }
+        Ok(out)
+    }
+
+    /// Both directions: decrypts the file's item, then encrypts the plaintext in the same format
+    /// and decrypts that.
+    ///
+    /// # Errors
+    ///
+    /// Says what failed, and in which direction.
+    pub async fn check(&self) -> Result<(), String> {
+        self.check_decrypt().await?;
+        let format = self.format()?;
+        let rewritten = Self { path: self.path.clone(), json: self.encrypt(format).await? };
+        rewritten.check_decrypt().await.map_err(|e| format!("re-encrypted item: {e}"))
+    }
+
+    /// Compares a decrypted item with `plaintext_item`, after canonicalization. Legacy writers
+    /// may have rounded encrypted numbers to 28 digits (the Python client does), so legacy items
+    /// also match in that form, or the writer's own recorded decryption.
+    fn compare(&self, decrypted: &Item, format: Format) -> Result<(), String> {
+        let plaintext = self.plaintext_item()?;
+        let mut candidates = vec![(plaintext, Numbers::Exact)];
+        if format == Format::Legacy {
+            candidates.push((candidates[0].0.clone(), Numbers::Python));
+            for key in ["sdk_decrypted_item", "decrypted_item"] {
+                if !self.json[key].is_null() {
+                    candidates.push((json::item_from_json(&self.json[key])?, Numbers::Exact));
+                }
+            }
+        }
+        let mut first_mismatch = None;
+        for (expected, numbers) in candidates {
+            let expected = json::canonical_item(&expected, numbers);
+            let actual = json::canonical_item(decrypted, numbers);
+            if expected == actual {
+                return Ok(());
+            }
+            first_mismatch.get_or_insert_with(|| differences(&expected, &actual));
+        }
+        Err(format!(
+            "decrypted item differs from plaintext_item in {}",
+            first_mismatch.unwrap_or_default()
+        ))
+    }
+}
+
+fn differences(expected: &Item, actual: &Item) -> String {
+    let mut names: Vec<&String> = expected
+        .keys()
+        .chain(actual.keys())
+        .filter(|name| expected.get(*name) != actual.get(*name))
+        .collect();
+    names.sort();
+    names.dedup();
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// The format of a stored item, from `amzn-ddb-map-sym-mode` in its description.
+pub fn item_format(item: &Item) -> Format {
+    let md = item
+        .get(DESCRIPTION_ATTRIBUTE)
+        .and_then(|v| v.as_b().ok())
+        .and_then(|b| ddb_encrypt::__fuzz::decode_material_description(b.as_ref()))
+        .map(|(md, _)| md);
+    match md.as_ref().and_then(|md| md.get("amzn-ddb-map-sym-mode")) {
+        Some("/GCM/NoPadding") => Format::Gcm,
+        _ => Format::Legacy,
+    }
+}
+
+fn hex_field(spec: &Value, names: &[&str]) -> Result<Option<Vec<u8>>, String> {
+    for name in names {
+        if let Some(text) = spec[*name].as_str() {
+            return decode_hex(text).map(Some).map_err(|e| format!("`{name}`: {e}"));
+        }
+    }
+    Ok(None)
+}
+
+fn str_field<'a>(spec: &'a Value, names: &[&str]) -> Option<&'a str> {
+    names.iter().find_map(|name| spec[*name].as_str())
+}
+
+/// Decodes hex, ignoring whitespace.
+///
+/// # Errors
+///
+/// If the text is not hex.
+pub fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return Err("odd number of hex digits".into());
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let pair = std::str::from_utf8(pair).map_err(|_| "not hex")?;
+            u8::from_str_radix(pair, 16).map_err(|_| "not hex".to_owned())
+        })
+        .collect()
+}
+
+/// Encodes bytes as lowercase hex.
+pub fn encode_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+fn signing_key(spec: &Value) -> Result<SigningKey, String> {
+    let algorithm = spec["signing_algorithm"].as_str();
+    if let Some(pem) = str_field(spec, &["signing_key_pem", "signing_private_key_pem"]) {
+        if algorithm.is_some_and(|a| a != "SHA256withRSA") {
+            return Err(format!("unsupported signing algorithm {algorithm:?}"));
+        }
+        return SigningKey::rsa_sha256_from_pkcs8_pem(pem).map_err(|e| e.to_string());
+    }
+    if algorithm.is_some_and(|a| a != "HmacSHA256") {
+        return Err(format!("unsupported signing algorithm {algorithm:?}"));
+    }
+    let key = hex_field(spec, &["signing_key_hex", "mac_key_hex", "hmac_key_hex"])?
+        .ok_or("no signing key (signing_key_hex or signing_key_pem)")?;
+    SigningKey::hmac_sha256(&key).map_err(|e| e.to_string())
+}
+
+fn description(spec: &Value) -> Result<MaterialDescription, String> {
+    let Some(entries) = spec["material_description"].as_object() else {
+        return Ok(MaterialDescription::new());
+    };
+    entries
+        .iter()
+        .map(|(k, v)| {
+            Ok((k.clone(), v.as_str().ok_or("description values are strings")?.to_owned()))
+        })
+        .collect()
+}
+
+/// Builds the offline providers of the vector schema (`static`, `wrapped-aes`, `wrapped-rsa`).
+///
+/// # Errors
+///
+/// If the type is unknown or a key is malformed.
+pub fn provider_from_spec(spec: &Value) -> Result<Arc<dyn CryptographicMaterialsProvider>, String> {
+    let kind = spec["type"].as_str().ok_or("missing `type`")?;
+    let config = |e: ddb_encrypt::Error| e.to_string();
+    Ok(match kind {
+        "static" => {
+            let signing = signing_key(spec)?;
+            let provider =
+                match hex_field(spec, &["encryption_key_hex", "aes_key_hex", "content_key_hex"])? {
+                    Some(key) => StaticMaterialsProvider::new(
+                        DataKey::from_bytes(&key).map_err(config)?,
+                        signing,
+                    ),
+                    None => StaticMaterialsProvider::sign_only(signing),
+                };
+            Arc::new(provider.with_material_description(description(spec)?))
+        }
+        "wrapped-aes" | "wrapped-rsa" => {
+            let wrapping = if kind == "wrapped-aes" {
+                let key = hex_field(spec, &["wrapping_key_hex", "kek_hex"])?
+                    .ok_or("no `wrapping_key_hex`")?;
+                WrappingKey::aes(&key).map_err(config)?
+            } else {
+                let pem = str_field(spec, &["wrapping_key_pem", "unwrapping_key_pem"])
+                    .ok_or("no `wrapping_key_pem`")?;
+                WrappingKey::rsa_from_pkcs8_pem(pem).map_err(config)?
+            };
+            Arc::new(
+                WrappedMaterialsProvider::new(wrapping, signing_key(spec)?)
+                    .with_material_description(description(spec)?),
+            )
+        }
+        other => return Err(format!("provider type `{other}` is not supported by this runner")),
+    })
+}
+
+/// `true` if `value` looks like the value of an encrypted attribute (binary).
+pub fn is_binary(value: &AttributeValue) -> bool {
+    value.is_b()
+}
