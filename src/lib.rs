@@ -1,6 +1,8 @@
 //! Shared support for the workspace's examples, tests and benchmarks: DynamoDB JSON, vector
 //! files and (later) the local AWS harness. Not published.
 
+pub mod gcm_reference;
 pub mod json;
 pub mod python;
+pub mod strategies;
 pub mod vectors;

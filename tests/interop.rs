@@ -48,3 +48,24 @@ async fn python_decrypts_rust_written_legacy_items() {
     let (success, lines) = decrypt_vectors(&[tampered_path]);
     assert!(!success && lines[0].starts_with("FAIL "), "{lines:?}");
 }
+
+/// gcm-format.md: a legacy client that meets a GCM item fails to decrypt it; it never yields
+/// wrong plaintext. Checked with the real Python package on every GCM vector.
+#[test]
+fn the_python_client_refuses_gcm_items() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("tests/vectors/gcm"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5);
+    let (success, lines) = decrypt_vectors(&files);
+    assert!(!success);
+    assert_eq!(lines.len(), files.len(), "{lines:#?}");
+    for line in &lines {
+        assert!(
+            line.contains("format gcm-1") && line.contains("refused by the Python client"),
+            "{line}"
+        );
+    }
+}

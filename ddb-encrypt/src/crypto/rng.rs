@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 
 /// Fills `buf` from the operating system's random number generator.
 pub(crate) fn fill(buf: &mut [u8]) -> Result<()> {
-    #[cfg(test)]
+    #[cfg(any(test, feature = "_pinned-randomness"))]
     if pinned::take(buf) {
         return Ok(());
     }
@@ -12,8 +12,9 @@ pub(crate) fn fill(buf: &mut [u8]) -> Result<()> {
 }
 
 /// The test-only seam for known-answer tests: queue the bytes that the next requests for
-/// randomness on this thread get, in order. Not compiled outside `cfg(test)`.
-#[cfg(test)]
+/// randomness on this thread get, in order. Compiled only for the crate's own tests and with
+/// the internal `_pinned-randomness` feature, which the workspace's test package enables.
+#[cfg(any(test, feature = "_pinned-randomness"))]
 pub(crate) mod pinned {
     use std::cell::RefCell;
     use std::collections::VecDeque;

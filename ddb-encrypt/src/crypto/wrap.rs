@@ -5,7 +5,7 @@
 use aes_kw::{KeyInit, KwAes128, KwAes192, KwAes256};
 use rsa::{Oaep, Pkcs1v15Encrypt, PrivateKey, PublicKey};
 use sha1::Sha1;
-use sha2::Sha256;
+use sha2::{Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
 use super::DataKey;
@@ -55,10 +55,29 @@ pub(crate) fn rsa_oaep_wrap(public: &PublicKey, key: &DataKey) -> Result<Vec<u8>
         .map_err(|_| Error::config("RSA-OAEP wrapping failed; the wrapping key may be too small"))
 }
 
-/// RSA-OAEP (SHA-256, MGF1-SHA-1) unwrap, constant time in `rsa` 0.10; `None` on failure.
-pub(crate) fn rsa_oaep_unwrap(private: &PrivateKey, wrapped: &[u8]) -> Option<DataKey> {
-    let key =
-        Zeroizing::new(private.decrypt(Oaep::<Sha256, Sha1>::new_with_mgf_hash(), wrapped).ok()?);
+/// The OAEP hash of a JCE transformation `RSA/ECB/OAEPWith<hash>AndMGF1Padding`; MGF1 always
+/// uses SHA-1, the JCE default that the Java and Python clients share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OaepHash {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+/// RSA-OAEP (MGF1-SHA-1) unwrap, constant time in `rsa` 0.10; `None` on failure.
+pub(crate) fn rsa_oaep_unwrap(
+    private: &PrivateKey,
+    hash: OaepHash,
+    wrapped: &[u8],
+) -> Option<DataKey> {
+    let key = match hash {
+        OaepHash::Sha1 => private.decrypt(Oaep::<Sha1, Sha1>::new_with_mgf_hash(), wrapped),
+        OaepHash::Sha256 => private.decrypt(Oaep::<Sha256, Sha1>::new_with_mgf_hash(), wrapped),
+        OaepHash::Sha384 => private.decrypt(Oaep::<Sha384, Sha1>::new_with_mgf_hash(), wrapped),
+        OaepHash::Sha512 => private.decrypt(Oaep::<Sha512, Sha1>::new_with_mgf_hash(), wrapped),
+    };
+    let key = Zeroizing::new(key.ok()?);
     DataKey::from_bytes(&key).ok()
 }
 

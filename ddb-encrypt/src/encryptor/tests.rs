@@ -319,11 +319,18 @@ fn gcm_description_tampering_fails() {
         };
         let stored = block_on(encryptor.encrypt_item(&schema, every_type())).unwrap();
         let description = bytes(&stored[DESCRIPTION_ATTRIBUTE]);
+        let strict = encryptor.clone().accept_legacy(false);
         for index in 0..description.len() {
             let mut tampered = stored.clone();
             tampered
                 .insert(DESCRIPTION_ATTRIBUTE.into(), flip(&stored[DESCRIPTION_ATTRIBUTE], index));
-            assert_integrity(&encryptor, &schema, tampered, &format!("description[{index}]"));
+            assert_integrity(
+                &encryptor,
+                &schema,
+                tampered.clone(),
+                &format!("description[{index}]"),
+            );
+            assert_integrity(&strict, &schema, tampered, &format!("strict, description[{index}]"));
         }
         let downgraded = rewrite_description(&stored, |md| {
             md.insert(keys::SYM_MODE, sym_mode::CBC);

@@ -11,7 +11,7 @@ use rsa::{PrivateKey, PublicKey};
 use zeroize::Zeroizing;
 
 use crate::crypto::keys::rsa_private_key_from_pem;
-use crate::crypto::wrap;
+use crate::crypto::wrap::{self, OaepHash};
 use crate::error::{Error, Result};
 use crate::material_description::{MaterialDescription, keys};
 use crate::provider::{
@@ -22,6 +22,26 @@ use crate::provider::{
 const AES_WRAP: &str = "AESWrap";
 const RSA_OAEP: &str = "RSA/ECB/OAEPWithSHA-256AndMGF1Padding";
 const CONTENT_KEY_ALGORITHM: &str = "AES/256";
+
+enum RsaPadding {
+    Oaep(OaepHash),
+    Pkcs1,
+}
+
+/// The RSA wrapping transformations the Java and Python clients can name in
+/// `amzn-ddb-wrap-alg` (their writers use only the OAEP SHA-256 one unless configured).
+fn rsa_padding(transformation: &str) -> Option<RsaPadding> {
+    Some(match transformation {
+        RSA_OAEP => RsaPadding::Oaep(OaepHash::Sha256),
+        "RSA/ECB/OAEPWithSHA-1AndMGF1Padding" | "RSA/ECB/OAEPPadding" => {
+            RsaPadding::Oaep(OaepHash::Sha1)
+        }
+        "RSA/ECB/OAEPWithSHA-384AndMGF1Padding" => RsaPadding::Oaep(OaepHash::Sha384),
+        "RSA/ECB/OAEPWithSHA-512AndMGF1Padding" => RsaPadding::Oaep(OaepHash::Sha512),
+        "RSA/ECB/PKCS1Padding" => RsaPadding::Pkcs1,
+        _ => return None,
+    })
+}
 
 /// The key-encryption key of a [`WrappedMaterialsProvider`].
 #[derive(Clone)]
@@ -187,9 +207,10 @@ impl CryptographicMaterialsProvider for WrappedMaterialsProvider {
         let unwrap = move || {
             let key = match (wrap_algorithm.as_deref(), &kek) {
                 (Some(AES_WRAP), Kek::Aes(kek)) => wrap::aes_unwrap(kek, &wrapped),
-                (Some(RSA_OAEP), Kek::RsaPrivate(private)) => {
-                    wrap::rsa_oaep_unwrap(private, &wrapped)
-                }
+                (Some(algorithm), Kek::RsaPrivate(private)) => match rsa_padding(algorithm)? {
+                    RsaPadding::Oaep(hash) => wrap::rsa_oaep_unwrap(private, hash, &wrapped),
+                    RsaPadding::Pkcs1 => wrap::rsa_pkcs1_unwrap(private, &wrapped),
+                },
                 // No wrap algorithm: the key's own algorithm, JCE "RSA" = PKCS#1 v1.5.
                 (None, Kek::RsaPrivate(private)) => wrap::rsa_pkcs1_unwrap(private, &wrapped),
                 _ => None,
@@ -204,3 +225,6 @@ impl CryptographicMaterialsProvider for WrappedMaterialsProvider {
         Ok(DecryptionMaterials::deferred(unwrap, self.verification_key.clone()))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,114 @@
+//! The GCM known-answer vectors of `tests/vectors/gcm/`: written by an independent reference
+//! writer, reproduced byte for byte by the library with the same pinned randomness, decrypted,
+//! and refused once tampered with.
+
+use ddb_encrypt::__fuzz::{pin_randomness, pinned_randomness_drained};
+use ddb_encrypt::{
+    AttributeAction, AttributeValue, DESCRIPTION_ATTRIBUTE, Format, ItemEncryptor,
+    SIGNATURE_ATTRIBUTE,
+};
+use ddb_encrypt_dev::gcm_reference;
+use ddb_encrypt_dev::json;
+use ddb_encrypt_dev::python::workspace_root;
+use ddb_encrypt_dev::vectors::{VectorFile, decode_hex};
+
+fn committed() -> Vec<VectorFile> {
+    gcm_reference::scenarios()
+        .iter()
+        .map(|s| {
+            VectorFile::load(workspace_root().join(format!("tests/vectors/gcm/{}.json", s.name)))
+                .expect("committed vector file")
+        })
+        .collect()
+}
+
+#[test]
+fn committed_vectors_are_what_the_reference_writer_produces() {
+    for (index, scenario) in gcm_reference::scenarios().iter().enumerate() {
+        let file = VectorFile::load(workspace_root().join(format!("tests/vectors/gcm/{}.json", scenario.name)))
+            .unwrap_or_else(|e| panic!("vector {index} ({}): {e}; regenerate with `cargo run --example gcm_vectors -- tests/vectors/gcm`", scenario.name));
+        assert_eq!(
+            file.json,
+            gcm_reference::build(scenario),
+            "vector {index} ({}) is stale",
+            scenario.name
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_library_reproduces_every_vector_byte_for_byte() {
+    for (index, file) in committed().iter().enumerate() {
+        let name = file.name();
+        let pinned = &file.json["pinned_randomness"];
+        if let Some(key) = pinned["content_key_hex"].as_str() {
+            pin_randomness(decode_hex(key).unwrap());
+        }
+        // The item's randomness, one request: the salt, then the nonces in signing order.
+        let mut randomness = decode_hex(pinned["item_salt_hex"].as_str().unwrap()).unwrap();
+        let mut nonces: Vec<_> = pinned["nonces_hex"].as_object().unwrap().iter().collect();
+        nonces.sort_by(|a, b| a.0.cmp(b.0));
+        for (_, nonce) in nonces {
+            randomness.extend(decode_hex(nonce.as_str().unwrap()).unwrap());
+        }
+        pin_randomness(randomness);
+
+        let encryptor =
+            ItemEncryptor::from_arc(file.provider().unwrap()).with_write_format(Format::Gcm);
+        let encrypted = encryptor
+            .encrypt_item(&file.schema().unwrap(), file.plaintext_item().unwrap())
+            .await
+            .unwrap();
+        assert!(pinned_randomness_drained(), "vector {index} ({name}): randomness requests differ");
+        assert_eq!(encrypted, file.encrypted_item().unwrap(), "vector {index} ({name})");
+    }
+}
+
+#[tokio::test]
+async fn every_vector_decrypts_and_its_tampered_twins_fail() {
+    for (index, file) in committed().iter().enumerate() {
+        let name = file.name();
+        file.check().await.unwrap_or_else(|e| panic!("vector {index} ({name}): {e}"));
+        let decrypted = json::item_from_json(&file.json["decrypted_item"]).unwrap();
+
+        let schema = file.schema().unwrap();
+        let provider = file.provider().unwrap();
+        let strict = ItemEncryptor::from_arc(provider.clone()).accept_legacy(false);
+        let encryptor = ItemEncryptor::from_arc(provider);
+        let encrypted = file.encrypted_item().unwrap();
+        assert_eq!(
+            strict.decrypt_item(&schema, encrypted.clone()).await.unwrap(),
+            decrypted,
+            "vector {index} ({name})"
+        );
+        let mut targets: Vec<String> =
+            vec![SIGNATURE_ATTRIBUTE.into(), DESCRIPTION_ATTRIBUTE.into()];
+        targets.extend(
+            encrypted
+                .iter()
+                .filter(|(n, v)| {
+                    v.is_b()
+                        && !n.starts_with("*amzn")
+                        && schema.action(n) == AttributeAction::EncryptAndSign
+                })
+                .map(|(n, _)| n.clone()),
+        );
+        for target in &targets {
+            let AttributeValue::B(blob) = &encrypted[target] else { unreachable!() };
+            for position in [0, blob.as_ref().len() / 2, blob.as_ref().len() - 1] {
+                let mut tampered = encrypted.clone();
+                let mut bytes = blob.as_ref().to_vec();
+                bytes[position] ^= 0x01;
+                tampered.insert(target.clone(), AttributeValue::B(bytes.into()));
+                for reader in [&encryptor, &strict] {
+                    let error =
+                        reader.decrypt_item(&schema, tampered.clone()).await.expect_err(target);
+                    assert!(
+                        error.is_integrity(),
+                        "vector {index} ({name}), `{target}`[{position}]: {error}"
+                    );
+                }
+            }
+        }
+    }
+}
