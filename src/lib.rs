@@ -1,6 +1,7 @@
 //! Shared support for the workspace's examples, tests and benchmarks: DynamoDB JSON, vector
 //! files and (later) the local AWS harness. Not published.
 
+pub mod fixtures;
 pub mod gcm_reference;
 pub mod json;
 pub mod python;

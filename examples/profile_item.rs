@@ -1,0 +1,49 @@
+//! Runs encrypt and decrypt of the typical order in a loop, for profilers
+//! (`valgrind --tool=callgrind`, `perf record`).
+//!
+//! `cargo run --release --example profile_item -- [gcm|legacy] [static|wrapped] [encrypt|decrypt] [N]`
+
+use ddb_encrypt::provider::{
+    DataKey, SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
+};
+use ddb_encrypt::{Format, ItemEncryptor};
+use ddb_encrypt_dev::fixtures::{now_or_never, typical_order};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or_else(|| default.to_owned());
+    let format = if arg(0, "gcm") == "legacy" { Format::Legacy } else { Format::Gcm };
+    let signing = SigningKey::hmac_sha256(&[0x17; 32]).expect("key");
+    let encryptor = if arg(1, "static") == "wrapped" {
+        ItemEncryptor::new(WrappedMaterialsProvider::new(
+            WrappingKey::aes(&[0x24; 32]).expect("key"),
+            signing,
+        ))
+    } else {
+        ItemEncryptor::new(StaticMaterialsProvider::new(
+            DataKey::from_bytes(&[0x42; 32]).expect("key"),
+            signing,
+        ))
+    }
+    .with_write_format(format);
+    let decrypt = arg(2, "encrypt") == "decrypt";
+    let rounds: usize = arg(3, "10000").parse().expect("a number of rounds");
+    let (schema, item) = typical_order();
+    let stored = now_or_never(encryptor.encrypt_item(&schema, item.clone()))
+        .expect("ready")
+        .expect("encrypts");
+    let inputs: Vec<_> =
+        (0..rounds).map(|_| if decrypt { stored.clone() } else { item.clone() }).collect();
+    let started = std::time::Instant::now();
+    let mut count = 0;
+    for input in inputs {
+        let out = if decrypt {
+            now_or_never(encryptor.decrypt_item(&schema, input))
+        } else {
+            now_or_never(encryptor.encrypt_item(&schema, input))
+        };
+        count += out.expect("ready").expect("works").len();
+    }
+    let per_item = started.elapsed() / u32::try_from(rounds).expect("fits");
+    println!("{per_item:?} per item ({count} attributes)");
+}
