@@ -25,6 +25,10 @@ fn m(pairs: &[(&str, AttributeValue)]) -> AttributeValue {
 /// The typical order of the benchmarks (about 1 KB, 12 attributes): two SIGN_ONLY keys, a
 /// nested address map, a list of line items, a 300-character note, a string set and one
 /// DO_NOTHING attribute; the rest is encrypted.
+///
+/// # Panics
+///
+/// Never: the schema is valid.
 pub fn typical_order() -> (TableSchema, Item) {
     let schema = TableSchema::builder("Orders")
         .partition_key("order_id")

@@ -2,6 +2,8 @@
 //! writer, reproduced byte for byte by the library with the same pinned randomness, decrypted,
 //! and refused once tampered with.
 
+#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+
 use ddb_encrypt::__fuzz::{pin_randomness, pinned_randomness_drained};
 use ddb_encrypt::{
     AttributeAction, AttributeValue, DESCRIPTION_ATTRIBUTE, Format, ItemEncryptor,

@@ -1,6 +1,8 @@
 //! Vector files: the Python-written legacy vectors decrypt, and so do this crate's GCM
 //! known-answer vectors; each has a tampered twin that must fail.
 
+#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+
 use std::path::PathBuf;
 
 use ddb_encrypt::{AttributeValue, DESCRIPTION_ATTRIBUTE, ItemEncryptor, SIGNATURE_ATTRIBUTE};

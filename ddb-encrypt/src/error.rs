@@ -66,6 +66,16 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 
+    /// A struct field and its attribute do not match: the attribute is missing, of another
+    /// type, or the value cannot be represented in DynamoDB.
+    #[error("attribute `{attribute}`: {message}")]
+    Conversion {
+        /// The attribute name.
+        attribute: String,
+        /// What does not match (never the value).
+        message: String,
+    },
+
     /// The operating system's random number generator failed.
     #[error("the operating system random number generator failed")]
     Random,

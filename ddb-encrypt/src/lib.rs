@@ -5,6 +5,7 @@
 mod action;
 mod attribute;
 mod codec;
+mod convert;
 mod crypto;
 mod encryptor;
 pub mod error;
@@ -15,14 +16,25 @@ pub mod provider;
 mod schema;
 
 #[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+#[doc(hidden)]
 #[path = "fuzzing.rs"]
 pub mod __fuzz;
 
 pub use action::{AttributeAction, AttributeActions};
 #[doc(inline)]
 pub use aws_sdk_dynamodb::types::AttributeValue;
+pub use convert::Number;
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+pub use ddb_encrypt_derive::EncryptedItem;
 pub use encryptor::{Format, Item, ItemEncryptor};
 pub use error::{Error, Result};
-pub use item::{DESCRIPTION_ATTRIBUTE, RESERVED_PREFIX, SIGNATURE_ATTRIBUTE, is_reserved_name};
+pub use item::{
+    DESCRIPTION_ATTRIBUTE, EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute,
+    KeySchema, KeyType, NoSortKey, RESERVED_PREFIX, SIGNATURE_ATTRIBUTE, SortKey, is_reserved_name,
+};
 pub use material_description::MaterialDescription;
 pub use schema::{TableSchema, TableSchemaBuilder};

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::action::{AttributeAction, AttributeActions};
 use crate::crypto::aead;
 use crate::error::{Error, Result};
-use crate::item::{DESCRIPTION_ATTRIBUTE, is_reserved_name};
+use crate::item::{DESCRIPTION_ATTRIBUTE, EncryptedItem, is_reserved_name};
 
 /// What the item encryptor needs to know about a table: its name (bound into every signature),
 /// its key attributes (always signed, never encrypted), and the action of every attribute.
@@ -62,6 +62,37 @@ impl TableSchema {
     /// Without a table name, an item can be copied to another table unnoticed.</div>
     pub fn builder_without_table_name() -> TableSchemaBuilder {
         TableSchemaBuilder::new(None)
+    }
+
+    /// The schema of the item type `T` (from `#[derive(EncryptedItem)]`) in the table
+    /// `table_name`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if `T`'s schema is invalid (the derive checks it at compile time; a
+    /// hand-written impl may not).
+    pub fn for_item<T: EncryptedItem>(table_name: impl Into<String>) -> Result<Self> {
+        let schema = T::SCHEMA;
+        let mut actions = AttributeActions::new(AttributeAction::EncryptAndSign);
+        for (name, action) in schema.attributes {
+            actions.set(*name, *action);
+        }
+        let mut builder =
+            Self::builder(table_name).partition_key(schema.partition_key.name).actions(actions);
+        if let Some(sort_key) = schema.sort_key {
+            builder = builder.sort_key(sort_key.name);
+        }
+        let keys =
+            schema.indexes.iter().flat_map(|i| [Some(i.partition_key), i.sort_key]).flatten();
+        for key in keys.chain([schema.partition_key]).chain(schema.sort_key) {
+            if builder.actions.action(key.name) != AttributeAction::SignOnly {
+                return Err(Error::config(format_args!(
+                    "key attribute `{}` must be SIGN_ONLY in the item schema",
+                    key.name
+                )));
+            }
+        }
+        builder.build()
     }
 
     /// The table name.

@@ -1,0 +1,99 @@
+//! The typed view of a derive input: a struct with named fields and their parsed attributes.
+
+use proc_macro2::Span;
+use syn::ext::IdentExt as _;
+use syn::{Data, DeriveInput, Fields, Generics, Ident, Type};
+
+use crate::attr::{self, ContainerAttrs, FieldAttrs};
+use crate::ctxt::Ctxt;
+
+pub(crate) struct Container<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) generics: &'a Generics,
+    pub(crate) attrs: ContainerAttrs,
+    pub(crate) fields: Vec<Field<'a>>,
+}
+
+pub(crate) struct Field<'a> {
+    pub(crate) member: &'a Ident,
+    pub(crate) ty: &'a Type,
+    pub(crate) attrs: FieldAttrs,
+    /// The attribute name stored in DynamoDB (after `rename` and `rename_all`).
+    pub(crate) name: String,
+    /// Where the name comes from: the `rename` literal, else the field.
+    pub(crate) name_span: Span,
+}
+
+/// The action of a field, as the library's `AttributeAction`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Action {
+    DoNothing,
+    SignOnly,
+    EncryptAndSign,
+}
+
+impl Field<'_> {
+    pub(crate) fn is_key(&self) -> bool {
+        self.attrs.key_word().is_some()
+    }
+
+    pub(crate) fn action(&self) -> Action {
+        if self.attrs.do_nothing.is_some() {
+            Action::DoNothing
+        } else if self.attrs.sign_only.is_some() || self.is_key() {
+            Action::SignOnly
+        } else {
+            Action::EncryptAndSign
+        }
+    }
+}
+
+impl<'a> Container<'a> {
+    pub(crate) fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
+        let attrs = attr::container(cx, &input.attrs);
+        let attrs_rule = attrs.rename_all;
+        let fields = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Named(named) => &named.named,
+                Fields::Unnamed(_) => {
+                    cx.error_spanned_by(
+                        &input.ident,
+                        "#[derive(EncryptedItem)] needs named fields, which name the attributes; tuple structs are not supported",
+                    );
+                    return None;
+                }
+                Fields::Unit => {
+                    cx.error_spanned_by(&input.ident, "#[derive(EncryptedItem)] needs named fields; unit structs are not supported");
+                    return None;
+                }
+            },
+            Data::Enum(data) => {
+                cx.error_spanned_by(data.enum_token, "#[derive(EncryptedItem)] is for structs with named fields; enums are not supported");
+                return None;
+            }
+            Data::Union(data) => {
+                cx.error_spanned_by(data.union_token, "#[derive(EncryptedItem)] is for structs with named fields; unions are not supported");
+                return None;
+            }
+        };
+        let fields = fields
+            .iter()
+            .filter_map(|field| {
+                let member = field.ident.as_ref()?;
+                let attrs = attr::field(cx, &field.attrs);
+                let (name, name_span) = if let Some((_, lit)) = &attrs.rename {
+                    (lit.value(), lit.span())
+                } else {
+                    let plain = member.unraw().to_string();
+                    let name = match attrs_rule {
+                        Some(rule) => rule.apply(&plain),
+                        None => plain,
+                    };
+                    (name, member.span())
+                };
+                Some(Field { member, ty: &field.ty, attrs, name, name_span })
+            })
+            .collect();
+        Some(Self { ident: &input.ident, generics: &input.generics, attrs, fields })
+    }
+}

@@ -1,0 +1,265 @@
+//! The rules a derive input must follow, one function each. Every error is spanned on the
+//! attribute or field that breaks the rule.
+
+use std::collections::BTreeMap;
+
+use crate::ast::{Container, Field};
+use crate::attr::IndexKey;
+use crate::ctxt::Ctxt;
+
+/// Names the encryption envelope uses (legacy-format.md section 0).
+const RESERVED_NAMES: [&str; 2] = ["*amzn-ddb-map-desc*", "*amzn-ddb-map-sig*"];
+/// The prefix this crate keeps for future envelope attributes.
+const RESERVED_PREFIX: &str = "*ddbe-";
+/// DynamoDB's longest key attribute name and longest attribute name, in bytes.
+const MAX_KEY_NAME_LEN: usize = 255;
+const MAX_NAME_LEN: usize = 65535;
+
+pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
+    table_keys(cx, cont);
+    keys_are_signed(cx, cont);
+    actions_do_not_conflict(cx, cont);
+    names_are_unique_and_allowed(cx, cont);
+    indexes_are_complete(cx, cont);
+}
+
+/// One partition key, at most one sort key, and no sort or index key without a partition key:
+/// DynamoDB tables are keyed by a partition key, optionally with a sort key.
+fn table_keys(cx: &Ctxt, cont: &Container<'_>) {
+    let mut partition: Option<&Field<'_>> = None;
+    let mut sort: Option<&Field<'_>> = None;
+    for field in &cont.fields {
+        if let (Some(_), Some(s)) = (&field.attrs.partition_key, &field.attrs.sort_key) {
+            cx.error_spanned_by(
+                s,
+                "a field cannot be both #[ddb(partition_key)] and #[ddb(sort_key)]",
+            );
+        }
+        if let Some(word) = &field.attrs.partition_key {
+            match partition {
+                Some(first) => cx.error_spanned_by(
+                    word,
+                    format!("duplicate #[ddb(partition_key)]: a table has one partition key, already on field `{}`", first.member),
+                ),
+                None => partition = Some(field),
+            }
+        }
+        if let Some(word) = &field.attrs.sort_key {
+            match sort {
+                Some(first) => cx.error_spanned_by(
+                    word,
+                    format!("duplicate #[ddb(sort_key)]: a table has at most one sort key, already on field `{}`", first.member),
+                ),
+                None => sort = Some(field),
+            }
+        }
+    }
+    if partition.is_some() {
+        return;
+    }
+    let mut orphaned = false;
+    for field in &cont.fields {
+        if let Some(word) = &field.attrs.sort_key {
+            cx.error_spanned_by(
+                word,
+                "#[ddb(sort_key)] needs a #[ddb(partition_key)] field in the same struct",
+            );
+            orphaned = true;
+        }
+        for key in field.attrs.index_keys() {
+            cx.error_spanned_by(
+                &key.word,
+                format!("{} needs a #[ddb(partition_key)] field in the same struct", describe(key)),
+            );
+            orphaned = true;
+        }
+    }
+    if !orphaned {
+        cx.error_spanned_by(
+            cont.ident,
+            "missing #[ddb(partition_key)]: mark the field that holds the table's partition key",
+        );
+    }
+}
+
+/// Key and index-key attributes are SIGN_ONLY: DynamoDB needs their values in the clear, and
+/// an unsigned key could be swapped unnoticed. They are always stored, and never sets.
+fn keys_are_signed(cx: &Ctxt, cont: &Container<'_>) {
+    for field in &cont.fields {
+        let Some(key_word) = field.attrs.key_word() else { continue };
+        let role = key_word.get_ident().map(ToString::to_string).unwrap_or_default();
+        if let Some(word) = &field.attrs.do_nothing {
+            cx.error_spanned_by(
+                word,
+                format!("key attributes must be signed: remove #[ddb(do_nothing)] from this #[ddb({role})] field"),
+            );
+        }
+        if let Some(word) = &field.attrs.skip {
+            cx.error_spanned_by(
+                word,
+                format!("a #[ddb({role})] field is always stored: remove #[ddb(skip)]"),
+            );
+        }
+        if let Some(word) = &field.attrs.set {
+            cx.error_spanned_by(
+                word,
+                format!(
+                    "a #[ddb({role})] field cannot be a set: keys are strings, numbers or binary"
+                ),
+            );
+        }
+        if let Some(word) = &field.attrs.default {
+            cx.error_spanned_by(
+                word,
+                format!("a #[ddb({role})] field is always stored: remove #[ddb(default)]"),
+            );
+        }
+        if let Some(word) = &field.attrs.number {
+            cx.error_spanned_by(
+                word,
+                format!("a #[ddb({role})] field cannot use #[ddb(number)]: give it an integer type or ddb_encrypt::Number"),
+            );
+        }
+    }
+}
+
+/// One action per field, and no conversion options on fields that are not stored.
+fn actions_do_not_conflict(cx: &Ctxt, cont: &Container<'_>) {
+    for field in &cont.fields {
+        let attrs = &field.attrs;
+        if let (Some(_), Some(word)) = (&attrs.sign_only, &attrs.do_nothing) {
+            cx.error_spanned_by(
+                word,
+                "conflicting #[ddb(sign_only)] and #[ddb(do_nothing)]: choose one action",
+            );
+        }
+        if let (Some(_), Some(word)) = (&attrs.set, &attrs.number) {
+            cx.error_spanned_by(word, "#[ddb(number)] cannot be combined with #[ddb(set)]; use ddb_encrypt::Number members for a number set");
+        }
+        if attrs.skip.is_some() {
+            let others = [
+                ("sign_only", &attrs.sign_only),
+                ("do_nothing", &attrs.do_nothing),
+                ("default", &attrs.default),
+                ("set", &attrs.set),
+                ("number", &attrs.number),
+            ];
+            for (name, word) in others {
+                if let Some(word) = word {
+                    cx.error_spanned_by(
+                        word,
+                        format!("#[ddb(skip)] fields are not stored: remove #[ddb({name})]"),
+                    );
+                }
+            }
+            if let Some((word, _)) = &attrs.rename {
+                cx.error_spanned_by(
+                    word,
+                    "#[ddb(skip)] fields are not stored: remove #[ddb(rename)]",
+                );
+            }
+        }
+    }
+}
+
+/// Every stored attribute name is unique, not reserved for the envelope, and of a length
+/// DynamoDB accepts.
+fn names_are_unique_and_allowed(cx: &Ctxt, cont: &Container<'_>) {
+    let mut seen: BTreeMap<&str, &Field<'_>> = BTreeMap::new();
+    for field in cont.fields.iter().filter(|f| f.attrs.skip.is_none()) {
+        let name = field.name.as_str();
+        let error = |message: String| cx.syn_error(syn::Error::new(field.name_span, message));
+        if RESERVED_NAMES.contains(&name) {
+            error(format!(
+                "attribute name `{name}` is reserved for the encryption envelope; rename the field with #[ddb(rename = \"...\")]"
+            ));
+        } else if name.starts_with(RESERVED_PREFIX) {
+            error(format!(
+                "attribute names starting with `{RESERVED_PREFIX}` are reserved by ddb-encrypt; rename the field with #[ddb(rename = \"...\")]"
+            ));
+        }
+        let limit = if field.is_key() { MAX_KEY_NAME_LEN } else { MAX_NAME_LEN };
+        if name.len() > limit {
+            error(format!(
+                "attribute name `{name}` is longer than DynamoDB's limit of {limit} bytes"
+            ));
+        }
+        match seen.get(name) {
+            Some(first) => error(format!(
+                "attribute name `{name}` is used by two fields (`{}` and `{}`); rename one with #[ddb(rename = \"...\")]",
+                first.member, field.member
+            )),
+            None => {
+                seen.insert(name, field);
+            }
+        }
+    }
+}
+
+/// A global index has one partition key and at most one sort key; a local index has one sort
+/// key and needs the table's sort key; no index is both.
+fn indexes_are_complete(cx: &Ctxt, cont: &Container<'_>) {
+    let mut roles: BTreeMap<(String, &str), &Field<'_>> = BTreeMap::new();
+    let has_table_sort_key = cont.fields.iter().any(|f| f.attrs.sort_key.is_some());
+    for field in &cont.fields {
+        let attrs = &field.attrs;
+        for (role, keys) in [
+            ("gsi_partition_key", &attrs.gsi_partition_keys),
+            ("gsi_sort_key", &attrs.gsi_sort_keys),
+            ("lsi_sort_key", &attrs.lsi_sort_keys),
+        ] {
+            for key in keys {
+                let index = key.index.value();
+                if let Some(first) = roles.get(&(index.clone(), role)) {
+                    cx.error_spanned_by(
+                        &key.word,
+                        format!(
+                            "duplicate {}: index `{index}` already has it on field `{}`",
+                            describe(key),
+                            first.member
+                        ),
+                    );
+                } else {
+                    roles.insert((index, role), field);
+                }
+            }
+        }
+    }
+    for field in &cont.fields {
+        for key in &field.attrs.gsi_sort_keys {
+            if !roles.contains_key(&(key.index.value(), "gsi_partition_key")) {
+                cx.error_spanned_by(
+                    &key.word,
+                    format!(
+                        "{} needs a #[ddb(gsi_partition_key = \"{}\")] field",
+                        describe(key),
+                        key.index.value()
+                    ),
+                );
+            }
+        }
+        for key in &field.attrs.lsi_sort_keys {
+            let index = key.index.value();
+            if !has_table_sort_key {
+                cx.error_spanned_by(
+                    &key.word,
+                    format!("{} needs a table #[ddb(sort_key)]: local indexes exist only on tables with a sort key", describe(key)),
+                );
+            }
+            if roles.contains_key(&(index.clone(), "gsi_partition_key"))
+                || roles.contains_key(&(index.clone(), "gsi_sort_key"))
+            {
+                cx.error_spanned_by(
+                    &key.word,
+                    format!("index `{index}` cannot be both global and local"),
+                );
+            }
+        }
+    }
+}
+
+/// `#[ddb(gsi_sort_key = "Index")]` for messages.
+fn describe(key: &IndexKey) -> String {
+    let word = key.word.get_ident().map(ToString::to_string).unwrap_or_default();
+    format!("#[ddb({word} = \"{}\")]", key.index.value())
+}

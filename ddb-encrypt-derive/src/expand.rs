@@ -1,0 +1,298 @@
+//! Code generation: the `EncryptedItem` impl, hygienic (`::core`, `::std` and the crate's
+//! `__private` paths only) and wrapped in `const _: () = { ... };`.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{DeriveInput, GenericParam, Path, parse_quote};
+
+use crate::ast::{Action, Container, Field};
+use crate::check;
+use crate::ctxt::Ctxt;
+use crate::fallback;
+
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let container = Container::from_ast(&cx, input);
+    if let Some(container) = &container {
+        check::check(&cx, container);
+    }
+    match (cx.check(), container) {
+        (Ok(()), Some(container)) => expand(&container),
+        (Err(errors), _) => fallback::expand(input, &errors),
+        (Ok(()), None) => {
+            fallback::expand(input, &syn::Error::new_spanned(&input.ident, "invalid input"))
+        }
+    }
+}
+
+pub(crate) fn crate_path(path: Option<&Path>) -> TokenStream {
+    if let Some(path) = path { quote!(#path) } else { quote!(::ddb_encrypt) }
+}
+
+fn expand(cont: &Container<'_>) -> TokenStream {
+    let krate = crate_path(cont.attrs.crate_path.as_ref());
+    let private = quote!(#krate::__private);
+    let ident = cont.ident;
+
+    // Every type parameter must convert through serde.
+    let mut generics = cont.generics.clone();
+    let params: Vec<_> = generics
+        .params
+        .iter()
+        .filter_map(|p| if let GenericParam::Type(t) = p { Some(t.ident.clone()) } else { None })
+        .collect();
+    let where_clause = generics.make_where_clause();
+    for param in &params {
+        where_clause
+            .predicates
+            .push(parse_quote!(#param: #private::Serialize + #private::DeserializeOwned));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+
+    let Some(keys) = Keys::new(&private, cont) else {
+        return fallback::expand_stub(cont, &krate);
+    };
+    let Keys { partition_ty, partition_schema, sort_ty, sort_schema, key_ty, key_expr, key_item } =
+        keys;
+    let indexes = indexes(&private, cont);
+    let actions = actions(&private, cont);
+    let (puts, capacity) = puts(&private, cont);
+    let takes = takes(&private, cont);
+
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #private::EncryptedItem for #ident #ty_generics #where_clause {
+                type PartitionKey = #partition_ty;
+                type SortKey = #sort_ty;
+                type Key = #key_ty;
+
+                const SCHEMA: #private::ItemSchema = #private::ItemSchema {
+                    partition_key: #partition_schema,
+                    sort_key: #sort_schema,
+                    indexes: &[#(#indexes),*],
+                    attributes: &[#(#actions),*],
+                };
+
+                fn to_item(&self) -> #private::Result<#private::Item, #private::Error> {
+                    let mut item = #private::HashMap::with_capacity(#capacity);
+                    #(#puts)*
+                    #private::Ok(item)
+                }
+
+                fn from_item(mut item: #private::Item) -> #private::Result<Self, #private::Error> {
+                    #private::Ok(Self { #(#takes,)* })
+                }
+
+                fn key(&self) -> Self::Key {
+                    #key_expr
+                }
+
+                fn key_item(key: &Self::Key) -> #private::Result<#private::Item, #private::Error> {
+                    #key_item
+                }
+            }
+        };
+    }
+}
+
+/// The table key: associated types, schema, and the typed-key functions.
+struct Keys {
+    partition_ty: TokenStream,
+    partition_schema: TokenStream,
+    sort_ty: TokenStream,
+    sort_schema: TokenStream,
+    key_ty: TokenStream,
+    key_expr: TokenStream,
+    key_item: TokenStream,
+}
+
+impl Keys {
+    fn new(private: &TokenStream, cont: &Container<'_>) -> Option<Self> {
+        let partition = cont.fields.iter().find(|f| f.attrs.partition_key.is_some())?;
+        let sort = cont.fields.iter().find(|f| f.attrs.sort_key.is_some());
+        // Spanned on the field type: a type that cannot be a key fails right there.
+        let partition_ty = partition.ty;
+        let partition_ty = quote_spanned!(partition_ty.span()=> #partition_ty);
+        let partition_schema = key_schema(
+            private,
+            partition,
+            &quote!(<Self::PartitionKey as #private::KeyAttribute>::KEY_TYPE),
+        );
+        let partition_member = partition.member;
+        let insert = |field: &Field<'_>, assoc: TokenStream, value: TokenStream| {
+            let name = &field.name;
+            quote! {
+                item.insert(
+                    #private::String::from(#name),
+                    #private::key_value(#name, <Self::#assoc as #private::KeyAttribute>::KEY_TYPE, #value)?,
+                );
+            }
+        };
+        Some(if let Some(sort) = sort {
+            {
+                let ty = sort.ty;
+                let member = sort.member;
+                let schema = key_schema(
+                    private,
+                    sort,
+                    &quote!(<Self::SortKey as #private::KeyAttribute>::KEY_TYPE),
+                );
+                let insert_partition = insert(partition, quote!(PartitionKey), quote!(&key.0));
+                let insert_sort = insert(sort, quote!(SortKey), quote!(&key.1));
+                Self {
+                    partition_ty,
+                    partition_schema,
+                    sort_ty: quote_spanned!(ty.span()=> #ty),
+                    sort_schema: quote!(#private::Some(#schema)),
+                    key_ty: quote!((Self::PartitionKey, Self::SortKey)),
+                    key_expr: quote! {
+                        (::core::clone::Clone::clone(&self.#partition_member), ::core::clone::Clone::clone(&self.#member))
+                    },
+                    key_item: quote! {
+                        let mut item = #private::HashMap::with_capacity(2);
+                        #insert_partition
+                        #insert_sort
+                        #private::Ok(item)
+                    },
+                }
+            }
+        } else {
+            {
+                let insert_partition = insert(partition, quote!(PartitionKey), quote!(key));
+                Self {
+                    partition_ty,
+                    partition_schema,
+                    sort_ty: quote!(#private::NoSortKey),
+                    sort_schema: quote!(#private::None),
+                    key_ty: quote!(Self::PartitionKey),
+                    key_expr: quote!(::core::clone::Clone::clone(&self.#partition_member)),
+                    key_item: quote! {
+                        let mut item = #private::HashMap::with_capacity(1);
+                        #insert_partition
+                        #private::Ok(item)
+                    },
+                }
+            }
+        })
+    }
+}
+
+/// `(name, action)` of every stored field, sorted by name.
+fn actions(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
+    let mut actions: Vec<(&str, Action)> = cont
+        .fields
+        .iter()
+        .filter(|f| f.attrs.skip.is_none())
+        .map(|f| (f.name.as_str(), f.action()))
+        .collect();
+    actions.sort_by(|a, b| a.0.cmp(b.0));
+    actions
+        .iter()
+        .map(|(name, action)| {
+            let action = match action {
+                Action::DoNothing => quote!(DoNothing),
+                Action::SignOnly => quote!(SignOnly),
+                Action::EncryptAndSign => quote!(EncryptAndSign),
+            };
+            quote!((#name, #private::AttributeAction::#action))
+        })
+        .collect()
+}
+
+/// `to_item`: one `put` per stored field.
+fn puts(private: &TokenStream, cont: &Container<'_>) -> (Vec<TokenStream>, usize) {
+    let puts: Vec<_> = cont
+        .fields
+        .iter()
+        .filter(|f| f.attrs.skip.is_none())
+        .map(|f| {
+            let member = f.member;
+            let name = &f.name;
+            let mode = if f.attrs.set.is_some() {
+                quote!(Set)
+            } else if f.attrs.number.is_some() {
+                quote!(Number)
+            } else {
+                quote!(Plain)
+            };
+            quote!(#private::put(&mut item, #name, &self.#member, #private::Mode::#mode)?;)
+        })
+        .collect();
+    let len = puts.len();
+    (puts, len)
+}
+
+/// `from_item`: one initializer per field.
+fn takes(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
+    cont.fields
+        .iter()
+        .map(|f| {
+            let member = f.member;
+            let name = &f.name;
+            let ty = f.ty;
+            if f.attrs.skip.is_some() {
+                quote_spanned!(ty.span()=> #member: <#ty as #private::Default>::default())
+            } else if f.attrs.default.is_some() || f.attrs.set.is_some() {
+                quote_spanned!(ty.span()=> #member: #private::take_or_default::<#ty>(&mut item, #name)?)
+            } else {
+                quote!(#member: #private::take(&mut item, #name)?)
+            }
+        })
+        .collect()
+}
+
+fn key_schema(private: &TokenStream, field: &Field<'_>, key_type: &TokenStream) -> TokenStream {
+    let name = &field.name;
+    quote!(#private::KeySchema { name: #name, key_type: #key_type })
+}
+
+/// The `IndexSchema`s; index key types are asserted on their fields' spans.
+fn indexes(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
+    #[derive(Default)]
+    struct Index<'a> {
+        local: bool,
+        partition: Option<&'a Field<'a>>,
+        sort: Option<&'a Field<'a>>,
+    }
+    let Some(table_partition) = cont.fields.iter().find(|f| f.attrs.partition_key.is_some()) else {
+        return Vec::new();
+    };
+    let mut indexes: BTreeMap<String, Index<'_>> = BTreeMap::new();
+    for field in &cont.fields {
+        for key in &field.attrs.gsi_partition_keys {
+            indexes.entry(key.index.value()).or_default().partition = Some(field);
+        }
+        for key in &field.attrs.gsi_sort_keys {
+            indexes.entry(key.index.value()).or_default().sort = Some(field);
+        }
+        for key in &field.attrs.lsi_sort_keys {
+            let index = indexes.entry(key.index.value()).or_default();
+            index.local = true;
+            index.sort = Some(field);
+        }
+    }
+    let schema = |field: &Field<'_>| {
+        let ty = field.ty;
+        let key_type = quote_spanned!(ty.span()=> <#ty as #private::KeyAttribute>::KEY_TYPE);
+        key_schema(private, field, &key_type)
+    };
+    indexes
+        .iter()
+        .map(|(name, index)| {
+            let kind = if index.local { quote!(Local) } else { quote!(Global) };
+            let partition = if index.local { Some(table_partition) } else { index.partition };
+            let partition = partition.map_or_else(|| schema(table_partition), schema);
+            let sort = if let Some(field) = index.sort {
+                let schema = schema(field);
+                quote!(#private::Some(#schema))
+            } else { quote!(#private::None) };
+            quote! {
+                #private::IndexSchema { name: #name, kind: #private::IndexKind::#kind, partition_key: #partition, sort_key: #sort }
+            }
+        })
+        .collect()
+}

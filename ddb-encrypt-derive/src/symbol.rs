@@ -1,0 +1,75 @@
+//! Every word of `#[ddb(...)]`.
+
+use std::fmt;
+
+use syn::{Ident, Path};
+
+#[derive(Clone, Copy)]
+pub(crate) struct Symbol(pub(crate) &'static str);
+
+pub(crate) const DDB: Symbol = Symbol("ddb");
+// Field words.
+pub(crate) const PARTITION_KEY: Symbol = Symbol("partition_key");
+pub(crate) const SORT_KEY: Symbol = Symbol("sort_key");
+pub(crate) const SIGN_ONLY: Symbol = Symbol("sign_only");
+pub(crate) const DO_NOTHING: Symbol = Symbol("do_nothing");
+pub(crate) const RENAME: Symbol = Symbol("rename");
+pub(crate) const GSI_PARTITION_KEY: Symbol = Symbol("gsi_partition_key");
+pub(crate) const GSI_SORT_KEY: Symbol = Symbol("gsi_sort_key");
+pub(crate) const LSI_SORT_KEY: Symbol = Symbol("lsi_sort_key");
+pub(crate) const SKIP: Symbol = Symbol("skip");
+pub(crate) const DEFAULT: Symbol = Symbol("default");
+pub(crate) const SET: Symbol = Symbol("set");
+pub(crate) const NUMBER: Symbol = Symbol("number");
+// Container words.
+pub(crate) const RENAME_ALL: Symbol = Symbol("rename_all");
+pub(crate) const CRATE: Symbol = Symbol("crate");
+
+pub(crate) const FIELD_WORDS: &[Symbol] = &[
+    PARTITION_KEY,
+    SORT_KEY,
+    SIGN_ONLY,
+    DO_NOTHING,
+    RENAME,
+    GSI_PARTITION_KEY,
+    GSI_SORT_KEY,
+    LSI_SORT_KEY,
+    SKIP,
+    DEFAULT,
+    SET,
+    NUMBER,
+];
+pub(crate) const CONTAINER_WORDS: &[Symbol] = &[RENAME_ALL, CRATE];
+
+impl PartialEq<Symbol> for Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        self == word.0
+    }
+}
+
+impl PartialEq<Symbol> for Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.is_ident(word.0)
+    }
+}
+
+impl PartialEq<Symbol> for &Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.is_ident(word.0)
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// `` `a`, `b` or `c` `` for messages.
+pub(crate) fn one_of(words: &[Symbol]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    }
+}

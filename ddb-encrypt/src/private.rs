@@ -1,0 +1,123 @@
+//! What `#[derive(EncryptedItem)]` output calls. Not part of the public API.
+
+pub use core::default::Default;
+pub use core::option::Option::{self, None, Some};
+pub use core::result::Result::{self, Err, Ok};
+pub use std::collections::HashMap;
+pub use std::string::String;
+
+pub use serde::Serialize;
+pub use serde::de::DeserializeOwned;
+
+pub use crate::action::AttributeAction;
+pub use crate::convert::Mode;
+pub use crate::error::Error;
+pub use crate::item::{
+    EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute, KeySchema, KeyType, NoSortKey,
+};
+pub use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::convert::{self, ConvertError, MissingAttribute};
+
+/// An item: attribute names to values.
+pub type Item = HashMap<String, AttributeValue>;
+
+fn conversion(attribute: &str, error: &ConvertError) -> Error {
+    Error::Conversion { attribute: attribute.to_owned(), message: error.to_string() }
+}
+
+/// Stores `value` as `name`, unless it is absent (`None`, an empty set).
+///
+/// # Errors
+///
+/// If the value cannot be represented.
+pub fn put<T: Serialize + ?Sized>(
+    item: &mut Item,
+    name: &'static str,
+    value: &T,
+    mode: Mode,
+) -> Result<(), Error> {
+    if let Some(value) =
+        convert::to_attribute_value(value, mode).map_err(|e| conversion(name, &e))?
+    {
+        item.insert(name.to_owned(), value);
+    }
+    Ok(())
+}
+
+/// Reads the attribute `name`: an `Option` field is `None` when it is missing, other types
+/// are an error naming the attribute and the expected type.
+///
+/// # Errors
+///
+/// If the attribute is missing or of another type.
+pub fn take<T: DeserializeOwned>(item: &mut Item, name: &'static str) -> Result<T, Error> {
+    match item.remove(name) {
+        Some(value) => convert::from_attribute_value(value),
+        None => T::deserialize(MissingAttribute),
+    }
+    .map_err(|e| conversion(name, &e))
+}
+
+/// Reads the attribute `name`, or the type's default when it is missing.
+///
+/// # Errors
+///
+/// If the attribute is of another type.
+pub fn take_or_default<T: DeserializeOwned + Default>(
+    item: &mut Item,
+    name: &'static str,
+) -> Result<T, Error> {
+    match item.remove(name) {
+        Some(value) => convert::from_attribute_value(value).map_err(|e| conversion(name, &e)),
+        None => Ok(T::default()),
+    }
+}
+
+/// A key value as an attribute value, checked against its key type: DynamoDB refuses empty
+/// key values.
+///
+/// # Errors
+///
+/// If the value does not serialize as `key_type`, or is empty.
+pub fn key_value<T: Serialize + ?Sized>(
+    name: &str,
+    key_type: KeyType,
+    value: &T,
+) -> Result<AttributeValue, Error> {
+    let mode = if key_type == KeyType::Number { Mode::Number } else { Mode::Plain };
+    let value = convert::to_attribute_value(value, mode).map_err(|e| conversion(name, &e))?;
+    let fail = |message: &str| Error::Conversion {
+        attribute: name.to_owned(),
+        message: message.to_owned(),
+    };
+    match (&value, key_type) {
+        (Some(AttributeValue::S(s)), KeyType::String) if s.is_empty() => {
+            Err(fail("key values must not be empty"))
+        }
+        (Some(AttributeValue::B(b)), KeyType::Binary) if b.as_ref().is_empty() => {
+            Err(fail("key values must not be empty"))
+        }
+        (Some(AttributeValue::S(_)), KeyType::String)
+        | (Some(AttributeValue::N(_)), KeyType::Number)
+        | (Some(AttributeValue::B(_)), KeyType::Binary) => {
+            value.ok_or_else(|| fail("missing key value"))
+        }
+        _ => Err(fail(match key_type {
+            KeyType::String => "a string key must serialize as a string (S)",
+            KeyType::Number => "a number key must serialize as a number (N)",
+            KeyType::Binary => "a binary key must serialize as bytes (B)",
+        })),
+    }
+}
+
+/// Compile-time check that a key field's type can be a key attribute.
+pub const fn assert_key_attribute<T: KeyAttribute>() {}
+
+/// The impl of an invalid derive input, so that errors do not cascade.
+pub const STUB_SCHEMA: ItemSchema = ItemSchema {
+    partition_key: KeySchema { name: "", key_type: KeyType::String },
+    sort_key: None,
+    indexes: &[],
+    attributes: &[],
+};

@@ -1,0 +1,342 @@
+//! `#[derive(EncryptedItem)]`: the generated schema and conversions, and round trips through
+//! the item encryptor.
+
+#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![allow(clippy::struct_field_names, reason = "field names follow the issue's example")]
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};
+use ddb_encrypt::{
+    AttributeAction, AttributeActions, AttributeValue, EncryptedItem, Format, IndexKind,
+    ItemEncryptor, KeyType, NoSortKey, Number, TableSchema,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Status {
+    Pending,
+    Paid { at: u64 },
+    Refunded(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Address {
+    street: String,
+    city: String,
+    postcode: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Line {
+    sku: String,
+    qty: u32,
+    price: Number,
+}
+
+/// The example of the derive issue.
+#[derive(EncryptedItem, Debug, Clone, PartialEq)]
+struct Order {
+    #[ddb(partition_key)]
+    order_id: String,
+    #[ddb(sort_key)]
+    created_at: u64,
+    #[ddb(sign_only)]
+    status: Status,
+    #[ddb(do_nothing)]
+    ttl: Option<i64>,
+    customer_email: String,
+    address: Address,
+    lines: Vec<Line>,
+    card_token: Vec<u8>,
+}
+
+fn order() -> Order {
+    Order {
+        order_id: "o-1001".into(),
+        created_at: 1_795_785_600_123,
+        status: Status::Paid { at: 1_795_785_700 },
+        ttl: Some(1_827_321_600),
+        customer_email: "ada@example.com".into(),
+        address: Address { street: "12 Engine Row".into(), city: "London".into(), postcode: None },
+        lines: vec![Line { sku: "SKU-1".into(), qty: 2, price: "19.99".parse().unwrap() }],
+        card_token: vec![0xde, 0xad, 0xbe, 0xef],
+    }
+}
+
+fn encryptors() -> Vec<ItemEncryptor> {
+    let provider = StaticMaterialsProvider::new(
+        DataKey::from_bytes(&[7; 32]).unwrap(),
+        SigningKey::hmac_sha256(&[9; 32]).unwrap(),
+    );
+    vec![
+        ItemEncryptor::new(provider.clone()),
+        ItemEncryptor::new(provider).with_write_format(Format::Legacy),
+    ]
+}
+
+#[test]
+fn the_schema_is_static_data() {
+    let schema = Order::SCHEMA;
+    assert_eq!(schema.partition_key.name, "order_id");
+    assert_eq!(schema.partition_key.key_type, KeyType::String);
+    assert_eq!(schema.sort_key.unwrap().name, "created_at");
+    assert_eq!(schema.sort_key.unwrap().key_type, KeyType::Number);
+    assert!(schema.indexes.is_empty());
+    assert_eq!(
+        schema.attributes,
+        &[
+            ("address", AttributeAction::EncryptAndSign),
+            ("card_token", AttributeAction::EncryptAndSign),
+            ("created_at", AttributeAction::SignOnly),
+            ("customer_email", AttributeAction::EncryptAndSign),
+            ("lines", AttributeAction::EncryptAndSign),
+            ("order_id", AttributeAction::SignOnly),
+            ("status", AttributeAction::SignOnly),
+            ("ttl", AttributeAction::DoNothing),
+        ]
+    );
+}
+
+/// The hand-written equivalent shown in the derive's documentation.
+#[test]
+fn generated_actions_equal_the_hand_written_ones() {
+    let derived = TableSchema::for_item::<Order>("Orders").unwrap();
+    let hand_written = TableSchema::builder("Orders")
+        .partition_key("order_id")
+        .sort_key("created_at")
+        .actions(
+            AttributeActions::new(AttributeAction::EncryptAndSign)
+                .with("order_id", AttributeAction::SignOnly)
+                .with("created_at", AttributeAction::SignOnly)
+                .with("status", AttributeAction::SignOnly)
+                .with("ttl", AttributeAction::DoNothing)
+                .with("customer_email", AttributeAction::EncryptAndSign)
+                .with("address", AttributeAction::EncryptAndSign)
+                .with("lines", AttributeAction::EncryptAndSign)
+                .with("card_token", AttributeAction::EncryptAndSign),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(derived.actions(), hand_written.actions());
+    assert_eq!(derived.partition_key(), hand_written.partition_key());
+    assert_eq!(derived.sort_key(), hand_written.sort_key());
+}
+
+#[test]
+fn conversions_map_field_types() {
+    let item = order().to_item().unwrap();
+    assert_eq!(item["order_id"], AttributeValue::S("o-1001".into()));
+    assert_eq!(item["created_at"], AttributeValue::N("1795785600123".into()));
+    assert_eq!(
+        item["card_token"],
+        AttributeValue::B(vec![0xde, 0xad, 0xbe, 0xef].into()),
+        "bytes are B"
+    );
+    assert!(item["address"].is_m() && item["lines"].is_l() && item["status"].is_m());
+    let AttributeValue::M(address) = &item["address"] else { unreachable!() };
+    assert!(!address.contains_key("postcode"), "None is left out");
+    let mut no_ttl = order();
+    no_ttl.ttl = None;
+    assert!(!no_ttl.to_item().unwrap().contains_key("ttl"));
+    assert_eq!(Order::from_item(item).unwrap(), order());
+    assert_eq!(Order::from_item(no_ttl.to_item().unwrap()).unwrap(), no_ttl);
+}
+
+#[tokio::test]
+async fn orders_round_trip_through_the_item_encryptor() {
+    let schema = TableSchema::for_item::<Order>("Orders").unwrap();
+    for encryptor in encryptors() {
+        for status in [Status::Pending, Status::Refunded("duplicate".into()), order().status] {
+            let original = Order { status, ..order() };
+            let stored =
+                encryptor.encrypt_item(&schema, original.to_item().unwrap()).await.unwrap();
+            assert_eq!(stored["order_id"], AttributeValue::S("o-1001".into()));
+            assert!(stored["customer_email"].is_b() && stored["card_token"].is_b());
+            let back =
+                Order::from_item(encryptor.decrypt_item(&schema, stored).await.unwrap()).unwrap();
+            assert_eq!(back, original);
+        }
+    }
+}
+
+#[test]
+fn typed_keys() {
+    let order = order();
+    let key = order.key();
+    assert_eq!(key, ("o-1001".to_owned(), 1_795_785_600_123));
+    let item = Order::key_item(&key).unwrap();
+    assert_eq!(item.len(), 2);
+    assert_eq!(item["order_id"], AttributeValue::S("o-1001".into()));
+    assert_eq!(item["created_at"], AttributeValue::N("1795785600123".into()));
+    let error = Order::key_item(&(String::new(), 1)).unwrap_err();
+    assert_eq!(error.to_string(), "attribute `order_id`: key values must not be empty");
+}
+
+#[test]
+fn from_item_errors_name_the_attribute_and_the_type() {
+    let mut item = order().to_item().unwrap();
+    item.insert("created_at".into(), AttributeValue::S("secret-value".into()));
+    let error = Order::from_item(item).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "attribute `created_at`: expected an integer (N) that fits u64, found a string (S)"
+    );
+    let mut item = order().to_item().unwrap();
+    item.remove("customer_email");
+    let error = Order::from_item(item).unwrap_err();
+    assert_eq!(error.to_string(), "attribute `customer_email`: missing, expected a string");
+}
+
+/// Every supported field type, attribute words and conversions.
+#[derive(EncryptedItem, Debug, Clone, PartialEq, Default)]
+#[ddb(rename_all = "camelCase")]
+struct Everything {
+    #[ddb(partition_key)]
+    tenant_id: String,
+    #[ddb(sort_key, rename = "SK")]
+    sort: i128,
+    #[ddb(gsi_partition_key = "ByStatus", sign_only)]
+    status_code: String,
+    #[ddb(gsi_sort_key = "ByStatus", lsi_sort_key = "ByUpdated")]
+    updated_at: u64,
+    big_unsigned: u128,
+    small: i8,
+    ratio: f64,
+    exact: Number,
+    #[ddb(number)]
+    decimal_text: String,
+    flag: bool,
+    letter: char,
+    bytes: Vec<u8>,
+    fixed: [u8; 4],
+    nested: Vec<Vec<String>>,
+    map: HashMap<String, u32>,
+    int_keys: BTreeMap<u16, bool>,
+    #[ddb(set)]
+    string_set: BTreeSet<String>,
+    #[ddb(set)]
+    number_set: BTreeSet<i64>,
+    #[ddb(set)]
+    binary_set: Vec<Vec<u8>>,
+    optional: Option<Box<Address>>,
+    unit: (),
+    pair: (String, u8),
+    #[ddb(default)]
+    added_later: u32,
+    #[ddb(skip)]
+    cache: Option<String>,
+}
+
+fn everything() -> Everything {
+    Everything {
+        tenant_id: "t-1".into(),
+        sort: -99_999_999_999_999_999_999_999_999_999_999_999_999,
+        status_code: "ACTIVE".into(),
+        updated_at: 42,
+        big_unsigned: 10u128.pow(38) - 1,
+        small: -8,
+        ratio: 0.1,
+        exact: "12345678901234567890.12345678901234567".parse().unwrap(),
+        decimal_text: "0.30".into(),
+        flag: true,
+        letter: 'é',
+        bytes: vec![0, 1, 2],
+        fixed: [9; 4],
+        nested: vec![vec!["a".into()], vec![]],
+        map: HashMap::from([("k".into(), 1)]),
+        int_keys: BTreeMap::from([(1, true), (2, false)]),
+        string_set: BTreeSet::from(["x".into(), "y".into()]),
+        number_set: BTreeSet::from([3, -1]),
+        binary_set: vec![vec![1], vec![2, 3]],
+        optional: Some(Box::new(Address {
+            street: "s".into(),
+            city: "c".into(),
+            postcode: Some("p".into()),
+        })),
+        unit: (),
+        pair: ("p".into(), 1),
+        added_later: 0,
+        cache: Some("not stored".into()),
+    }
+}
+
+#[test]
+fn every_field_type_converts_and_round_trips() {
+    let value = everything();
+    let item = value.to_item().unwrap();
+    assert_eq!(item["tenantId"], AttributeValue::S("t-1".into()));
+    assert_eq!(item["SK"], AttributeValue::N(format!("-{}", "9".repeat(38))));
+    assert_eq!(item["bigUnsigned"], AttributeValue::N("9".repeat(38)));
+    assert_eq!(item["exact"], AttributeValue::N("12345678901234567890.12345678901234567".into()));
+    assert_eq!(item["decimalText"], AttributeValue::N("0.30".into()));
+    assert_eq!(item["fixed"], AttributeValue::B(vec![9; 4].into()));
+    assert_eq!(item["stringSet"], AttributeValue::Ss(vec!["x".into(), "y".into()]));
+    assert_eq!(item["numberSet"], AttributeValue::Ns(vec!["-1".into(), "3".into()]));
+    assert!(item["binarySet"].is_bs());
+    assert!(!item.contains_key("cache"), "skipped");
+    let mut expected = value.clone();
+    expected.cache = None;
+    assert_eq!(Everything::from_item(item.clone()).unwrap(), expected);
+    // Missing sets and #[ddb(default)] fields read as their defaults.
+    let mut item = item;
+    item.remove("stringSet");
+    item.remove("addedLater");
+    let back = Everything::from_item(item).unwrap();
+    assert!(back.string_set.is_empty());
+    assert_eq!(back.added_later, 0);
+}
+
+#[test]
+fn index_schemas_are_generated() {
+    let schema = Everything::SCHEMA;
+    assert_eq!(schema.sort_key.unwrap().name, "SK");
+    assert_eq!(schema.indexes.len(), 2);
+    let by_status = schema.indexes.iter().find(|i| i.name == "ByStatus").unwrap();
+    assert_eq!(by_status.kind, IndexKind::Global);
+    assert_eq!(by_status.partition_key.name, "statusCode");
+    assert_eq!(by_status.sort_key.unwrap().name, "updatedAt");
+    let by_updated = schema.indexes.iter().find(|i| i.name == "ByUpdated").unwrap();
+    assert_eq!(by_updated.kind, IndexKind::Local);
+    assert_eq!(by_updated.partition_key.name, "tenantId");
+    assert_eq!(by_updated.sort_key.unwrap().key_type, KeyType::Number);
+    // Index keys are signed, never encrypted.
+    let actions: HashMap<_, _> = schema.attributes.iter().copied().collect();
+    assert_eq!(actions["statusCode"], AttributeAction::SignOnly);
+    assert_eq!(actions["updatedAt"], AttributeAction::SignOnly);
+    assert_eq!(actions["ratio"], AttributeAction::EncryptAndSign);
+}
+
+#[tokio::test]
+async fn every_field_type_round_trips_through_the_item_encryptor() {
+    let schema = TableSchema::for_item::<Everything>("Everything").unwrap();
+    for encryptor in encryptors() {
+        let stored =
+            encryptor.encrypt_item(&schema, everything().to_item().unwrap()).await.unwrap();
+        assert_eq!(stored["statusCode"], AttributeValue::S("ACTIVE".into()));
+        let back =
+            Everything::from_item(encryptor.decrypt_item(&schema, stored).await.unwrap()).unwrap();
+        let mut expected = everything();
+        expected.cache = None;
+        // Numbers come back canonical: "0.30" is 0.3.
+        expected.decimal_text = "0.3".into();
+        assert_eq!(back, expected);
+    }
+}
+
+/// A struct without a sort key.
+#[derive(EncryptedItem, Debug, PartialEq)]
+struct User {
+    #[ddb(partition_key)]
+    id: u64,
+    name: String,
+}
+
+#[test]
+fn structs_without_a_sort_key() {
+    let _: NoSortKey = <User as EncryptedItem>::SortKey::default();
+    let user = User { id: 7, name: "Ada".into() };
+    assert_eq!(user.key(), 7);
+    assert_eq!(User::key_item(&7).unwrap()["id"], AttributeValue::N("7".into()));
+    assert!(User::SCHEMA.sort_key.is_none());
+}
