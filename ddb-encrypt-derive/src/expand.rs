@@ -117,65 +117,57 @@ impl Keys {
         // Spanned on the field type: a type that cannot be a key fails right there.
         let partition_ty = partition.ty;
         let partition_ty = quote_spanned!(partition_ty.span()=> #partition_ty);
-        let partition_schema = key_schema(
-            private,
-            partition,
-            &quote!(<Self::PartitionKey as #private::KeyAttribute>::KEY_TYPE),
-        );
+        let partition_schema =
+            key_schema(private, partition, &quote!(#private::partition_key_type::<Self>()));
         let partition_member = partition.member;
-        let insert = |field: &Field<'_>, assoc: TokenStream, value: TokenStream| {
+        let insert = |field: &Field<'_>, key_type: TokenStream, value: TokenStream| {
             let name = &field.name;
             quote! {
                 item.insert(
                     #private::String::from(#name),
-                    #private::key_value(#name, <Self::#assoc as #private::KeyAttribute>::KEY_TYPE, #value)?,
+                    #private::key_value(#name, #key_type, #value)?,
                 );
             }
         };
         Some(if let Some(sort) = sort {
-            {
-                let ty = sort.ty;
-                let member = sort.member;
-                let schema = key_schema(
-                    private,
-                    sort,
-                    &quote!(<Self::SortKey as #private::KeyAttribute>::KEY_TYPE),
-                );
-                let insert_partition = insert(partition, quote!(PartitionKey), quote!(&key.0));
-                let insert_sort = insert(sort, quote!(SortKey), quote!(&key.1));
-                Self {
-                    partition_ty,
-                    partition_schema,
-                    sort_ty: quote_spanned!(ty.span()=> #ty),
-                    sort_schema: quote!(#private::Some(#schema)),
-                    key_ty: quote!((Self::PartitionKey, Self::SortKey)),
-                    key_expr: quote! {
-                        (::core::clone::Clone::clone(&self.#partition_member), ::core::clone::Clone::clone(&self.#member))
-                    },
-                    key_item: quote! {
-                        let mut item = #private::HashMap::with_capacity(2);
-                        #insert_partition
-                        #insert_sort
-                        #private::Ok(item)
-                    },
-                }
+            let ty = sort.ty;
+            let member = sort.member;
+            let schema = key_schema(private, sort, &quote!(#private::sort_key_type::<Self>()));
+            let insert_partition =
+                insert(partition, quote!(#private::partition_key_type::<Self>()), quote!(&key.0));
+            let insert_sort =
+                insert(sort, quote!(#private::sort_key_type::<Self>()), quote!(&key.1));
+            Self {
+                partition_ty,
+                partition_schema,
+                sort_ty: quote_spanned!(ty.span()=> #ty),
+                sort_schema: quote!(#private::Some(#schema)),
+                key_ty: quote!((Self::PartitionKey, Self::SortKey)),
+                key_expr: quote! {
+                    (::core::clone::Clone::clone(&self.#partition_member), ::core::clone::Clone::clone(&self.#member))
+                },
+                key_item: quote! {
+                    let mut item = #private::HashMap::with_capacity(2);
+                    #insert_partition
+                    #insert_sort
+                    #private::Ok(item)
+                },
             }
         } else {
-            {
-                let insert_partition = insert(partition, quote!(PartitionKey), quote!(key));
-                Self {
-                    partition_ty,
-                    partition_schema,
-                    sort_ty: quote!(#private::NoSortKey),
-                    sort_schema: quote!(#private::None),
-                    key_ty: quote!(Self::PartitionKey),
-                    key_expr: quote!(::core::clone::Clone::clone(&self.#partition_member)),
-                    key_item: quote! {
-                        let mut item = #private::HashMap::with_capacity(1);
-                        #insert_partition
-                        #private::Ok(item)
-                    },
-                }
+            let insert_partition =
+                insert(partition, quote!(#private::partition_key_type::<Self>()), quote!(key));
+            Self {
+                partition_ty,
+                partition_schema,
+                sort_ty: quote!(#private::NoSortKey),
+                sort_schema: quote!(#private::None),
+                key_ty: quote!(Self::PartitionKey),
+                key_expr: quote!(::core::clone::Clone::clone(&self.#partition_member)),
+                key_item: quote! {
+                    let mut item = #private::HashMap::with_capacity(1);
+                    #insert_partition
+                    #private::Ok(item)
+                },
             }
         })
     }

@@ -28,10 +28,127 @@ pub fn is_reserved_name(name: &str) -> bool {
 
 /// A struct stored as an encrypted DynamoDB item.
 ///
-/// Implement it with `#[derive(EncryptedItem)]`, which checks at compile time that the key
-/// attributes are signed and never encrypted, and generates the schema as static data. See
-/// [the derive's documentation](derive@crate::EncryptedItem) for the field attributes and the
-/// hand-written equivalent of a derived impl.
+/// Derive it: `#[derive(EncryptedItem)]` generates the schema as static data and the
+/// conversions, and refuses at compile time what would be insecure or broken: no partition
+/// key, a key that is encrypted or unsigned, a key type DynamoDB cannot index, two fields
+/// stored under one name, a name reserved for the envelope.
+///
+/// ```
+/// use ddb_encrypt::{EncryptedItem, Number};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+/// enum Status { Pending, Paid }
+///
+/// #[derive(EncryptedItem, Debug, Clone, PartialEq)]
+/// struct Order {
+///     #[ddb(partition_key)] order_id: String,
+///     #[ddb(sort_key)]      created_at: u64,
+///     #[ddb(sign_only)]     status: Status,   // readable and signed
+///     #[ddb(do_nothing)]    ttl: Option<i64>, // neither encrypted nor signed
+///     customer_email: String,                 // encrypted and signed (the default)
+///     total: Number,                          // exact decimal
+///     card_token: Vec<u8>,                    // binary (B)
+/// }
+///
+/// assert_eq!(Order::SCHEMA.partition_key.name, "order_id");
+/// ```
+///
+/// # Field attributes
+///
+/// | attribute | effect |
+/// |---|---|
+/// | `#[ddb(partition_key)]`, `#[ddb(sort_key)]` | the table's key; SIGN_ONLY; the type must implement [`KeyAttribute`] |
+/// | `#[ddb(gsi_partition_key = "Index")]`, `#[ddb(gsi_sort_key = "Index")]`, `#[ddb(lsi_sort_key = "Index")]` | a secondary index key; SIGN_ONLY |
+/// | `#[ddb(sign_only)]` | stored in the clear, covered by the signature |
+/// | `#[ddb(do_nothing)]` | stored in the clear, not signed (not for keys) |
+/// | `#[ddb(rename = "name")]` | the attribute name |
+/// | `#[ddb(set)]` | a sequence of strings, numbers or bytes stored as `SS`, `NS` or `BS`; empty sets are left out and read back empty |
+/// | `#[ddb(number)]` | a value that serializes as text (`rust_decimal::Decimal`, ...) stored as `N`, exactly |
+/// | `#[ddb(default)]` | a missing attribute reads as `Default::default()` |
+/// | `#[ddb(skip)]` | not stored; reads as `Default::default()` |
+///
+/// On the struct: `#[ddb(rename_all = "camelCase")]` (serde's rules) and
+/// `#[ddb(crate = "path")]` for a renamed dependency. Field values convert through serde;
+/// see [`Number`](crate::Number) and the mapping table of the crate's conversions.
+///
+/// # The hand-written equivalent
+///
+/// What the derive generates for the `Order` above, written out (conversions through the same
+/// helpers the derive calls; you rarely need this):
+///
+/// ```
+/// # use ddb_encrypt::{EncryptedItem, Number};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+/// # enum Status { Pending, Paid }
+/// use std::collections::HashMap;
+/// use ddb_encrypt::{AttributeAction::*, AttributeValue, ItemSchema, KeySchema, KeyType, Result};
+/// use ddb_encrypt::__private::{Mode, put, take, key_value};
+///
+/// struct Order {
+///     order_id: String, created_at: u64, status: Status, ttl: Option<i64>,
+///     customer_email: String, total: Number, card_token: Vec<u8>,
+/// }
+///
+/// impl EncryptedItem for Order {
+///     type PartitionKey = String;
+///     type SortKey = u64;
+///     type Key = (String, u64);
+///
+///     const SCHEMA: ItemSchema = ItemSchema {
+///         partition_key: KeySchema { name: "order_id", key_type: KeyType::String },
+///         sort_key: Some(KeySchema { name: "created_at", key_type: KeyType::Number }),
+///         indexes: &[],
+///         attributes: &[ // sorted by name
+///             ("card_token", EncryptAndSign), ("created_at", SignOnly),
+///             ("customer_email", EncryptAndSign), ("order_id", SignOnly),
+///             ("status", SignOnly), ("total", EncryptAndSign), ("ttl", DoNothing),
+///         ],
+///     };
+///
+///     fn to_item(&self) -> Result<HashMap<String, AttributeValue>> {
+///         let mut item = HashMap::with_capacity(7);
+///         put(&mut item, "order_id", &self.order_id, Mode::Plain)?;
+///         put(&mut item, "created_at", &self.created_at, Mode::Plain)?;
+///         put(&mut item, "status", &self.status, Mode::Plain)?;
+///         put(&mut item, "ttl", &self.ttl, Mode::Plain)?; // None: left out
+///         put(&mut item, "customer_email", &self.customer_email, Mode::Plain)?;
+///         put(&mut item, "total", &self.total, Mode::Plain)?;
+///         put(&mut item, "card_token", &self.card_token, Mode::Plain)?;
+///         Ok(item)
+///     }
+///
+///     fn from_item(mut item: HashMap<String, AttributeValue>) -> Result<Self> {
+///         Ok(Self {
+///             order_id: take(&mut item, "order_id")?,
+///             created_at: take(&mut item, "created_at")?,
+///             status: take(&mut item, "status")?,
+///             ttl: take(&mut item, "ttl")?, // missing: None
+///             customer_email: take(&mut item, "customer_email")?,
+///             total: take(&mut item, "total")?,
+///             card_token: take(&mut item, "card_token")?,
+///         })
+///     }
+///
+///     fn key(&self) -> Self::Key {
+///         (self.order_id.clone(), self.created_at)
+///     }
+///
+///     fn key_item(key: &Self::Key) -> Result<HashMap<String, AttributeValue>> {
+///         Ok(HashMap::from([
+///             ("order_id".to_owned(), key_value("order_id", KeyType::String, &key.0)?),
+///             ("created_at".to_owned(), key_value("created_at", KeyType::Number, &key.1)?),
+///         ]))
+///     }
+/// }
+/// ```
+///
+/// # Security
+///
+/// Key and index-key attributes, SIGN_ONLY and DO_NOTHING values are stored in the clear, and
+/// so are all attribute names. An attribute found in a stored item but not in the struct is
+/// treated as ENCRYPT_AND_SIGN, so nobody can add unsigned data to an item.
 pub trait EncryptedItem: Sized {
     /// The Rust type of the partition key.
     type PartitionKey: KeyAttribute;
@@ -169,41 +286,30 @@ key_attributes!(Number: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128,
 key_attributes!(Binary: Vec<u8>);
 
 /// The sort key type of an item type: a [`KeyAttribute`], or [`NoSortKey`].
-pub trait SortKey: Send + Sync {
-    /// The sort key value, if the table has a sort key.
-    #[doc(hidden)]
-    fn as_key_attribute(&self) -> Option<&dyn ErasedKey>;
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a DynamoDB key attribute",
+    label = "key attributes must be strings, numbers or binary",
+    note = "use String, an integer, ddb_encrypt::Number or Vec<u8>; for a newtype or an enum that serializes as one of those, implement ddb_encrypt::KeyAttribute"
+)]
+pub trait SortKey: Serialize + Send + Sync {
+    /// The DynamoDB type of the sort key; `None` for [`NoSortKey`].
+    const KEY_TYPE: Option<KeyType>;
 }
 
 /// Marks an item type whose table has no sort key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NoSortKey;
 
-impl SortKey for NoSortKey {
-    fn as_key_attribute(&self) -> Option<&dyn ErasedKey> {
-        None
+impl Serialize for NoSortKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
     }
+}
+
+impl SortKey for NoSortKey {
+    const KEY_TYPE: Option<KeyType> = None;
 }
 
 impl<K: KeyAttribute> SortKey for K {
-    fn as_key_attribute(&self) -> Option<&dyn ErasedKey> {
-        Some(self)
-    }
-}
-
-/// A key value with its type erased: what conditions and queries hold.
-#[doc(hidden)]
-pub trait ErasedKey: Send + Sync {
-    /// The value as an attribute value.
-    ///
-    /// # Errors
-    ///
-    /// If the value cannot be stored as its key type.
-    fn to_attribute_value(&self, name: &str) -> Result<AttributeValue>;
-}
-
-impl<K: KeyAttribute> ErasedKey for K {
-    fn to_attribute_value(&self, name: &str) -> Result<AttributeValue> {
-        crate::__private::key_value(name, K::KEY_TYPE, self)
-    }
+    const KEY_TYPE: Option<KeyType> = Some(K::KEY_TYPE);
 }

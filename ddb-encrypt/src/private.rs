@@ -14,6 +14,7 @@ pub use crate::convert::Mode;
 pub use crate::error::Error;
 pub use crate::item::{
     EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute, KeySchema, KeyType, NoSortKey,
+    SortKey,
 };
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -111,8 +112,19 @@ pub fn key_value<T: Serialize + ?Sized>(
     }
 }
 
-/// Compile-time check that a key field's type can be a key attribute.
-pub const fn assert_key_attribute<T: KeyAttribute>() {}
+/// The partition key type of `T`. Read through a generic function, so that an invalid key
+/// type is reported once, on the field, and not again at every use.
+pub const fn partition_key_type<T: EncryptedItem>() -> KeyType {
+    <T::PartitionKey as KeyAttribute>::KEY_TYPE
+}
+
+/// The sort key type of `T` (only called when `T` has a sort key).
+pub const fn sort_key_type<T: EncryptedItem>() -> KeyType {
+    match <T::SortKey as SortKey>::KEY_TYPE {
+        Some(key_type) => key_type,
+        None => KeyType::String,
+    }
+}
 
 /// The impl of an invalid derive input, so that errors do not cascade.
 pub const STUB_SCHEMA: ItemSchema = ItemSchema {

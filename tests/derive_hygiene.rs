@@ -1,0 +1,65 @@
+//! The derive's output names everything by absolute path: shadowing the prelude and common
+//! types around a derived struct changes nothing.
+
+#![allow(
+    dead_code,
+    non_camel_case_types,
+    clippy::upper_case_acronyms,
+    reason = "the point of this test"
+)]
+
+mod shadowed {
+    // Shadow what generated code could accidentally rely on.
+    struct Result;
+    struct Ok;
+    struct Err;
+    struct Option;
+    struct Some;
+    struct None;
+    struct String;
+    struct Vec;
+    struct HashMap;
+    struct Default;
+    struct Clone;
+    struct Box;
+    struct Self_;
+    mod core {}
+    mod std {}
+    mod serde {}
+
+    #[derive(::ddb_encrypt::EncryptedItem)]
+    pub(crate) struct Order {
+        #[ddb(partition_key)]
+        pub(crate) id: ::std::string::String,
+        #[ddb(sort_key)]
+        pub(crate) created_at: u64,
+        #[ddb(gsi_partition_key = "ByStatus")]
+        pub(crate) status: ::std::string::String,
+        pub(crate) lines: ::std::vec::Vec<u32>,
+        pub(crate) note: ::std::option::Option<::std::string::String>,
+        #[ddb(default)]
+        pub(crate) count: u32,
+        #[ddb(skip)]
+        pub(crate) cache: ::std::option::Option<u8>,
+    }
+}
+
+#[test]
+fn derived_in_a_shadowed_module() {
+    use ddb_encrypt::EncryptedItem as _;
+    let order = shadowed::Order {
+        id: "o-1".into(),
+        created_at: 1,
+        status: "PAID".into(),
+        lines: vec![1, 2],
+        note: None,
+        count: 3,
+        cache: Some(1),
+    };
+    let item = order.to_item().expect("converts");
+    let back = shadowed::Order::from_item(item).expect("converts back");
+    assert_eq!(back.id, "o-1");
+    assert_eq!(back.lines, [1, 2]);
+    assert_eq!(back.cache, None);
+    assert_eq!(shadowed::Order::SCHEMA.indexes.len(), 1);
+}

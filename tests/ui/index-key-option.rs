@@ -1,0 +1,11 @@
+use ddb_encrypt::EncryptedItem;
+
+#[derive(EncryptedItem)]
+struct Order {
+    #[ddb(partition_key)]
+    id: String,
+    #[ddb(gsi_partition_key = "ByStatus")]
+    status: Option<String>,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use ddb_encrypt::EncryptedItem;
+
+#[derive(EncryptedItem)]
+struct Order {
+    id: String,
+    #[ddb(gsi_partition_key = "ByStatus")]
+    status: String,
+}
+
+fn main() {}
