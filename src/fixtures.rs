@@ -6,7 +6,9 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use ddb_encrypt::{AttributeAction, TableSchema};
+use std::collections::BTreeSet;
+
+use ddb_encrypt::{AttributeAction, EncryptedItem, Number, TableSchema};
 
 use crate::json::Item;
 
@@ -62,14 +64,14 @@ pub fn typical_order() -> (TableSchema, Item) {
             "lines".to_owned(),
             AttributeValue::L(vec![
                 line("SKU-1001", "2", "19.99", "Brass gear, large"),
-                line("SKU-2002", "1", "149.00", "Difference engine manual"),
+                line("SKU-2002", "1", "149", "Difference engine manual"),
                 line("SKU-3003", "12", "0.45", "Punched card, blank"),
             ]),
         ),
         ("note".to_owned(), s(&note)),
         (
             "tags".to_owned(),
-            AttributeValue::Ss(vec!["gift".into(), "express".into(), "fragile".into()]),
+            AttributeValue::Ss(vec!["express".into(), "fragile".into(), "gift".into()]),
         ),
         ("total".to_owned(), n("194.38")),
         ("currency".to_owned(), s("GBP")),
@@ -77,6 +79,75 @@ pub fn typical_order() -> (TableSchema, Item) {
         ("ttl".to_owned(), n("1827321600")),
     ]);
     (schema, item)
+}
+
+/// A line of [`TypedOrder`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OrderLine {
+    /// Stock keeping unit.
+    pub sku: String,
+    /// Quantity.
+    pub qty: u32,
+    /// Unit price.
+    pub price: Number,
+    /// Display name.
+    pub name: String,
+}
+
+/// A delivery address of [`TypedOrder`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Address {
+    /// Street and number.
+    pub street: String,
+    /// City.
+    pub city: String,
+    /// Postcode.
+    pub postcode: String,
+    /// ISO country code.
+    pub country: String,
+}
+
+/// [`typical_order`] as a derived struct: the same attributes, names and actions.
+#[derive(EncryptedItem, Debug, Clone, PartialEq)]
+pub struct TypedOrder {
+    /// Partition key.
+    #[ddb(partition_key)]
+    pub order_id: String,
+    /// Sort key.
+    #[ddb(sort_key)]
+    pub created_at: u64,
+    /// Encrypted.
+    pub customer_email: String,
+    /// Encrypted.
+    pub customer_name: String,
+    /// Encrypted (M).
+    pub address: Address,
+    /// Encrypted (L).
+    pub lines: Vec<OrderLine>,
+    /// Encrypted, 300 characters.
+    pub note: String,
+    /// Encrypted (SS).
+    #[ddb(set)]
+    pub tags: BTreeSet<String>,
+    /// Encrypted.
+    pub total: Number,
+    /// Encrypted.
+    pub currency: String,
+    /// Encrypted.
+    pub status: String,
+    /// DO_NOTHING.
+    #[ddb(do_nothing)]
+    pub ttl: Option<i64>,
+}
+
+/// The typed twin of [`typical_order`].
+///
+/// # Panics
+///
+/// Never: the item converts.
+pub fn typed_order() -> TypedOrder {
+    let (_, item) = typical_order();
+    TypedOrder::from_item(item).expect("the typical order converts")
 }
 
 /// Polls a future that completes without waiting (the offline providers' futures do) and
