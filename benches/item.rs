@@ -100,7 +100,7 @@ fn typed_order_item(c: &mut Criterion) {
         );
     });
     group.bench_function("convert/to_item", |b| {
-        b.iter(|| black_box(order.to_item().expect("converts")))
+        b.iter(|| black_box(order.to_item().expect("converts")));
     });
     group.bench_function("decrypt/typed", |b| {
         b.iter_batched(

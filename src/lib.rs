@@ -3,7 +3,9 @@
 
 pub mod fixtures;
 pub mod gcm_reference;
+pub mod interceptors;
 pub mod json;
+pub mod local_aws;
 pub mod python;
 pub mod strategies;
 pub mod vectors;

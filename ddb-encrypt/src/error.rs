@@ -76,9 +76,86 @@ pub enum Error {
         message: String,
     },
 
+    /// A DynamoDB request failed. See the predicates ([`Error::is_conditional_check_failed`],
+    /// ...) for the common cases; the SDK error is the `source()`.
+    #[error("DynamoDB {operation} on table `{table}` failed: {message}")]
+    Service {
+        /// The API operation (`PutItem`, `Query`, ...).
+        operation: &'static str,
+        /// The table.
+        table: String,
+        /// What kind of failure it was.
+        kind: ServiceErrorKind,
+        /// The service's error code and message, or the transport failure.
+        message: String,
+        /// The SDK error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// An encrypted item is larger than DynamoDB stores; nothing was sent.
+    #[error(
+        "item for table `{table}` is {size} bytes after encryption; DynamoDB stores at most \
+         409600 bytes (400 KB) per item: move large values elsewhere (S3) or split the item"
+    )]
+    ItemTooLarge {
+        /// The table.
+        table: String,
+        /// The item size as DynamoDB counts it, in bytes.
+        size: usize,
+    },
+
+    /// A batch operation still had unprocessed items after all its retries. The others were
+    /// processed; these were not.
+    #[error(
+        "DynamoDB {operation} on table `{table}`: {count} items still unprocessed after {attempts} \
+         attempts (throttled); they were not processed, retry them later"
+    )]
+    Unprocessed {
+        /// The API operation.
+        operation: &'static str,
+        /// The table.
+        table: String,
+        /// How many items were not processed.
+        count: usize,
+        /// How many requests were made for them.
+        attempts: u32,
+    },
+
+    /// The table's key schema or indexes differ from the item type's.
+    #[error("table `{table}` does not match the item type: {message}")]
+    SchemaMismatch {
+        /// The table.
+        table: String,
+        /// Both sides of the difference.
+        message: String,
+    },
+
     /// The operating system's random number generator failed.
     #[error("the operating system random number generator failed")]
     Random,
+}
+
+/// The kind of a failed DynamoDB request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServiceErrorKind {
+    /// A condition of the request did not hold (`ConditionalCheckFailedException`).
+    ConditionalCheckFailed,
+    /// A transaction was canceled (`TransactionCanceledException`); `conditional` if one of its
+    /// conditions failed.
+    TransactionCanceled {
+        /// A condition of the transaction failed.
+        conditional: bool,
+    },
+    /// The request was throttled.
+    Throttled,
+    /// The table or index does not exist.
+    ResourceNotFound,
+    /// The request never got an answer (connection refused, timeout, ...).
+    Unreachable,
+    /// Anything else.
+    Other,
 }
 
 impl Error {
@@ -86,6 +163,28 @@ impl Error {
     /// decryption.
     pub fn is_integrity(&self) -> bool {
         matches!(self, Self::Integrity)
+    }
+
+    /// Returns `true` if a write's condition did not hold, alone or in a transaction.
+    pub fn is_conditional_check_failed(&self) -> bool {
+        matches!(
+            self,
+            Self::Service { kind: ServiceErrorKind::ConditionalCheckFailed, .. }
+                | Self::Service {
+                    kind: ServiceErrorKind::TransactionCanceled { conditional: true },
+                    ..
+                }
+        )
+    }
+
+    /// Returns `true` if a transaction was canceled (nothing of it was written).
+    pub fn is_transaction_canceled(&self) -> bool {
+        matches!(self, Self::Service { kind: ServiceErrorKind::TransactionCanceled { .. }, .. })
+    }
+
+    /// Returns `true` if DynamoDB could not be reached.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Service { kind: ServiceErrorKind::Unreachable, .. })
     }
 
     pub(crate) fn config(message: impl fmt::Display) -> Self {

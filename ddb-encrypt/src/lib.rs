@@ -14,6 +14,7 @@ mod material_description;
 mod number;
 pub mod provider;
 mod schema;
+mod table;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -31,10 +32,14 @@ pub use convert::Number;
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use ddb_encrypt_derive::EncryptedItem;
 pub use encryptor::{Format, Item, ItemEncryptor};
-pub use error::{Error, Result};
+pub use error::{Error, Result, ServiceErrorKind};
 pub use item::{
     DESCRIPTION_ATTRIBUTE, EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute,
     KeySchema, KeyType, NoSortKey, RESERVED_PREFIX, SIGNATURE_ATTRIBUTE, SortKey, is_reserved_name,
 };
 pub use material_description::MaterialDescription;
 pub use schema::{TableSchema, TableSchemaBuilder};
+pub use table::{
+    BoxFuture, Condition, Delete, EncryptedTable, Get, Put, Query, Scan, SortKeyCondition,
+    TransactWrite,
+};

@@ -1,0 +1,480 @@
+//! `EncryptedTable<T>`: typed, encrypted reads and writes of a DynamoDB table.
+
+mod admin;
+mod batch;
+mod condition;
+mod query;
+mod transact;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use condition::Placeholders;
+pub use condition::{Condition, SortKeyCondition};
+pub use query::{Query, Scan};
+pub use transact::TransactWrite;
+
+use crate::encryptor::{Format, ItemEncryptor};
+use crate::error::{Error, Result, ServiceErrorKind};
+use crate::item::EncryptedItem;
+use crate::provider::CryptographicMaterialsProvider;
+use crate::schema::TableSchema;
+
+/// A boxed future of this module's builders.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// DynamoDB's largest item, in bytes.
+const MAX_ITEM_SIZE: usize = 400 * 1024;
+
+/// A DynamoDB table of encrypted `T` items.
+///
+/// Every write encrypts and signs the item with the table's [`ItemEncryptor`]; every read
+/// verifies and decrypts it. Key attributes and SIGN_ONLY or DO_NOTHING attributes stay readable
+/// by DynamoDB, so queries, conditions and indexes work on them.
+///
+/// ```no_run
+/// # async fn demo(client: aws_sdk_dynamodb::Client) -> ddb_encrypt::Result<()> {
+/// use ddb_encrypt::{EncryptedItem, EncryptedTable, SortKeyCondition};
+/// use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};
+///
+/// #[derive(EncryptedItem, Debug)]
+/// struct Order {
+///     #[ddb(partition_key)] customer: String,
+///     #[ddb(sort_key)]      placed_at: u64,
+///     card: String,
+/// }
+///
+/// let provider = StaticMaterialsProvider::new(DataKey::from_bytes(&[1; 32])?, SigningKey::hmac_sha256(&[2; 32])?);
+/// let orders = EncryptedTable::<Order>::new(client, "Orders", provider)?;
+/// orders.put(&Order { customer: "ada".into(), placed_at: 1, card: "4111".into() }).await?;
+/// let order = orders.get(&("ada".into(), 1)).await?;
+/// let recent = orders.query(&"ada".into()).sort_key(SortKeyCondition::gt(0)).descending().limit(10).await?;
+/// # Ok(()) }
+/// ```
+pub struct EncryptedTable<T> {
+    client: Client,
+    table_name: Arc<str>,
+    schema: Arc<TableSchema>,
+    encryptor: ItemEncryptor,
+    consistent_reads: bool,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for EncryptedTable<T> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            table_name: self.table_name.clone(),
+            schema: self.schema.clone(),
+            encryptor: self.encryptor.clone(),
+            consistent_reads: self.consistent_reads,
+            item: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for EncryptedTable<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptedTable")
+            .field("table_name", &self.table_name)
+            .field("item", &std::any::type_name::<T>())
+            .field("encryptor", &self.encryptor)
+            .field("consistent_reads", &self.consistent_reads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: EncryptedItem> EncryptedTable<T> {
+    /// A table named `table_name`, read and written through `client`, with keys from
+    /// `provider`. New items are written in the GCM format; both formats are read.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if `T`'s schema is invalid (never for derived types).
+    pub fn new(
+        client: Client,
+        table_name: impl Into<String>,
+        provider: impl CryptographicMaterialsProvider + 'static,
+    ) -> Result<Self> {
+        Self::with_encryptor(client, table_name, ItemEncryptor::new(provider))
+    }
+
+    /// Like [`EncryptedTable::new`], sharing an existing encryptor (and its provider).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if `T`'s schema is invalid.
+    pub fn with_encryptor(
+        client: Client,
+        table_name: impl Into<String>,
+        encryptor: ItemEncryptor,
+    ) -> Result<Self> {
+        let table_name: String = table_name.into();
+        let schema = TableSchema::for_item::<T>(table_name.clone())?;
+        Ok(Self {
+            client,
+            table_name: table_name.into(),
+            schema: Arc::new(schema),
+            encryptor,
+            consistent_reads: false,
+            item: PhantomData,
+        })
+    }
+
+    /// The format of new items ([`Format::Gcm`] by default; [`Format::Legacy`] for tables
+    /// shared with the Python or Java client).
+    #[must_use]
+    pub fn with_write_format(mut self, format: Format) -> Self {
+        self.encryptor = self.encryptor.with_write_format(format);
+        self
+    }
+
+    /// Whether legacy-format items are read (`true` by default).
+    #[must_use]
+    pub fn accept_legacy(mut self, accept: bool) -> Self {
+        self.encryptor = self.encryptor.accept_legacy(accept);
+        self
+    }
+
+    /// Whether `get`, `query` and `batch_get` use strongly consistent reads (`false` by
+    /// default, as in DynamoDB).
+    #[must_use]
+    pub fn consistent_reads(mut self, consistent: bool) -> Self {
+        self.consistent_reads = consistent;
+        self
+    }
+
+    /// The SDK client: an escape hatch for what this type does not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The table name.
+    pub fn table_name(&self) -> &str {
+        &self.table_name
+    }
+
+    /// The encryption schema (table name, keys, attribute actions).
+    pub fn schema(&self) -> &TableSchema {
+        &self.schema
+    }
+
+    /// The item encryptor.
+    pub fn encryptor(&self) -> &ItemEncryptor {
+        &self.encryptor
+    }
+
+    /// Writes `item`, replacing any item with the same key. Await it, or add a condition
+    /// first.
+    ///
+    /// # Errors
+    ///
+    /// See [`Put`].
+    pub fn put<'a>(&'a self, item: &'a T) -> Put<'a, T> {
+        Put { table: self, item, condition: None }
+    }
+
+    /// Reads the item with `key`; `None` if there is none.
+    ///
+    /// # Errors
+    ///
+    /// See [`Get`].
+    pub fn get<'a>(&'a self, key: &'a T::Key) -> Get<'a, T> {
+        Get { table: self, key, consistent: self.consistent_reads }
+    }
+
+    /// Deletes the item with `key` (nothing happens if there is none).
+    ///
+    /// # Errors
+    ///
+    /// See [`Delete`].
+    pub fn delete<'a>(&'a self, key: &'a T::Key) -> Delete<'a, T> {
+        Delete { table: self, key, condition: None }
+    }
+
+    /// The stored (encrypted) form of `item`, checked against DynamoDB's size limit.
+    pub(crate) async fn seal(&self, item: &T) -> Result<HashMap<String, AttributeValue>> {
+        let stored = self.encryptor.encrypt_item(&self.schema, item.to_item()?).await?;
+        let size = item_size(&stored);
+        if size > MAX_ITEM_SIZE {
+            return Err(Error::ItemTooLarge { table: self.table_name.to_string(), size });
+        }
+        Ok(stored)
+    }
+
+    /// The value of a stored item: verified, decrypted, converted.
+    pub(crate) async fn open(&self, stored: HashMap<String, AttributeValue>) -> Result<T> {
+        T::from_item(self.encryptor.decrypt_item(&self.schema, stored).await?)
+    }
+
+    pub(crate) fn service_error<E>(
+        &self,
+        operation: &'static str,
+        error: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+    ) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        service_error(operation, &self.table_name, error)
+    }
+}
+
+/// Maps an SDK error to [`Error::Service`] with its kind.
+pub(crate) fn service_error<E>(
+    operation: &'static str,
+    table: &str,
+    error: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let (kind, message) = match &error {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let code = e.code().unwrap_or("unknown error");
+            let kind = match code {
+                "ConditionalCheckFailedException" => ServiceErrorKind::ConditionalCheckFailed,
+                "TransactionCanceledException" => ServiceErrorKind::TransactionCanceled {
+                    conditional: e.message().is_some_and(|m| m.contains("ConditionalCheckFailed")),
+                },
+                "ProvisionedThroughputExceededException"
+                | "ThrottlingException"
+                | "RequestLimitExceeded" => ServiceErrorKind::Throttled,
+                "ResourceNotFoundException" => ServiceErrorKind::ResourceNotFound,
+                _ => ServiceErrorKind::Other,
+            };
+            (kind, format!("{code}: {}", e.message().unwrap_or("no message")))
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (
+            ServiceErrorKind::Unreachable,
+            "the request could not be sent (connection or timeout)".to_owned(),
+        ),
+        other => (ServiceErrorKind::Other, other.to_string()),
+    };
+    Error::Service { operation, table: table.to_owned(), kind, message, source: Box::new(error) }
+}
+
+/// The size of an item as DynamoDB counts it (names plus values; numbers counted by their
+/// text, which is never smaller).
+pub(crate) fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
+    item.iter().map(|(name, value)| name.len() + value_size(value)).sum()
+}
+
+fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
+        AttributeValue::Bs(v) => v.iter().map(|b| b.as_ref().len()).sum(),
+        AttributeValue::L(v) => 3 + v.iter().map(|x| 1 + value_size(x)).sum::<usize>(),
+        AttributeValue::M(m) => {
+            3 + m.iter().map(|(k, x)| 1 + k.len() + value_size(x)).sum::<usize>()
+        }
+        _ => 1,
+    }
+}
+
+/// Builders show their table and whether a condition is set, never the item or key.
+macro_rules! debug_request {
+    ($($name:ident),*) => {$(
+        impl<T: EncryptedItem> fmt::Debug for $name<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("table", &self.table.table_name).finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+debug_request!(Put, Get, Delete);
+
+fn with_condition<B>(
+    builder: B,
+    condition: Option<&Condition>,
+    schema: &TableSchema,
+    apply: impl FnOnce(
+        B,
+        String,
+        Option<HashMap<String, String>>,
+        Option<HashMap<String, AttributeValue>>,
+    ) -> B,
+) -> Result<B> {
+    let Some(condition) = condition else { return Ok(builder) };
+    let mut placeholders = Placeholders::default();
+    let expression = condition.render(schema, &mut placeholders)?;
+    Ok(apply(builder, expression, placeholders.take_names(), placeholders.take_values()))
+}
+
+fn combine(existing: Option<Condition>, added: Condition) -> Condition {
+    match existing {
+        Some(existing) => existing.and(added),
+        None => added,
+    }
+}
+
+/// A pending write of one item: await it.
+///
+/// # Errors
+///
+/// [`Error::Conversion`] or [`Error::InvalidItem`] if the item cannot be stored,
+/// [`Error::ItemTooLarge`], [`Error::Config`] for a condition that compares an encrypted
+/// attribute (all before any request), [`Error::Service`] if DynamoDB refuses it
+/// ([`Error::is_conditional_check_failed`] when a condition does not hold), and provider
+/// errors.
+#[must_use = "a Put does nothing until awaited"]
+pub struct Put<'a, T> {
+    table: &'a EncryptedTable<T>,
+    item: &'a T,
+    condition: Option<Condition>,
+}
+
+impl<T: EncryptedItem> Put<'_, T> {
+    /// Writes only if no item with this key exists.
+    pub fn create_only(self) -> Self {
+        let key = self.table.schema.partition_key().unwrap_or_default().to_owned();
+        self.condition(Condition::not_exists(key))
+    }
+
+    /// Writes only if `condition` holds for the stored item (combined with AND with any
+    /// condition already set).
+    pub fn condition(mut self, condition: Condition) -> Self {
+        self.condition = Some(combine(self.condition.take(), condition));
+        self
+    }
+}
+
+impl<'a, T: EncryptedItem + Sync> IntoFuture for Put<'a, T> {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'a, Result<()>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let table = self.table;
+            // Refuse a bad condition before doing any work.
+            let request = with_condition(
+                table.client.put_item().table_name(&*table.table_name),
+                self.condition.as_ref(),
+                &table.schema,
+                |b, expression, names, values| {
+                    b.condition_expression(expression)
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
+                },
+            )?;
+            let stored = table.seal(self.item).await?;
+            request
+                .set_item(Some(stored))
+                .send()
+                .await
+                .map_err(|e| table.service_error("PutItem", e))?;
+            Ok(())
+        })
+    }
+}
+
+/// A pending read of one item: await it.
+///
+/// # Errors
+///
+/// [`Error::Integrity`] if the stored item was altered, [`Error::Conversion`] if it does not
+/// fit `T`, [`Error::Service`] if DynamoDB fails, and provider errors.
+#[must_use = "a Get does nothing until awaited"]
+pub struct Get<'a, T: EncryptedItem> {
+    table: &'a EncryptedTable<T>,
+    key: &'a T::Key,
+    consistent: bool,
+}
+
+impl<T: EncryptedItem> Get<'_, T> {
+    /// A strongly consistent read (or not), whatever the table's default.
+    pub fn consistent(mut self, consistent: bool) -> Self {
+        self.consistent = consistent;
+        self
+    }
+}
+
+impl<'a, T> IntoFuture for Get<'a, T>
+where
+    T: EncryptedItem + Sync,
+    T::Key: Sync,
+{
+    type Output = Result<Option<T>>;
+    type IntoFuture = BoxFuture<'a, Result<Option<T>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let table = self.table;
+            let output = table
+                .client
+                .get_item()
+                .table_name(&*table.table_name)
+                .set_key(Some(T::key_item(self.key)?))
+                .consistent_read(self.consistent)
+                .send()
+                .await
+                .map_err(|e| table.service_error("GetItem", e))?;
+            match output.item {
+                Some(stored) => table.open(stored).await.map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+/// A pending delete of one item: await it.
+///
+/// # Errors
+///
+/// [`Error::Config`] for a condition that compares an encrypted attribute (before any
+/// request), [`Error::Service`] if DynamoDB refuses it.
+#[must_use = "a Delete does nothing until awaited"]
+pub struct Delete<'a, T: EncryptedItem> {
+    table: &'a EncryptedTable<T>,
+    key: &'a T::Key,
+    condition: Option<Condition>,
+}
+
+impl<T: EncryptedItem> Delete<'_, T> {
+    /// Deletes only if `condition` holds for the stored item.
+    pub fn condition(mut self, condition: Condition) -> Self {
+        self.condition = Some(combine(self.condition.take(), condition));
+        self
+    }
+}
+
+impl<'a, T> IntoFuture for Delete<'a, T>
+where
+    T: EncryptedItem + Sync,
+    T::Key: Sync,
+{
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'a, Result<()>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let table = self.table;
+            let request = with_condition(
+                table.client.delete_item().table_name(&*table.table_name),
+                self.condition.as_ref(),
+                &table.schema,
+                |b, expression, names, values| {
+                    b.condition_expression(expression)
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
+                },
+            )?;
+            request
+                .set_key(Some(T::key_item(self.key)?))
+                .send()
+                .await
+                .map_err(|e| table.service_error("DeleteItem", e))?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,441 @@
+//! Queries and scans: builders that render their expressions once, then a stream that follows
+//! pagination and decrypts item by item.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::IntoFuture;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures_util::stream::{self, Stream, TryStreamExt as _};
+
+use super::condition::{Condition, Placeholders, SortKeyCondition};
+use super::{BoxFuture, EncryptedTable};
+use crate::action::AttributeAction;
+use crate::error::{Error, Result};
+use crate::item::{EncryptedItem, IndexSchema, KeyAttribute, KeyType, SortKey};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// A query: the items of one partition, optionally narrowed by the sort key, on the table or
+/// a secondary index. Await it for all items, or call [`Query::stream`] to page through them.
+///
+/// # Errors
+///
+/// [`Error::Config`] before any request for an unknown index, a key of the wrong type, or a
+/// filter that compares an encrypted attribute; then [`Error::Service`],
+/// [`Error::Integrity`] and [`Error::Conversion`] per item.
+#[must_use = "a Query does nothing until awaited or streamed"]
+pub struct Query<'a, T> {
+    table: &'a EncryptedTable<T>,
+    index: Option<&'static IndexSchema>,
+    partition: Result<(String, AttributeValue)>,
+    sort: Option<Result<Condition>>,
+    filter: Option<Condition>,
+    descending: bool,
+    limit: Option<usize>,
+    page_size: Option<usize>,
+    consistent: bool,
+}
+
+impl<T: EncryptedItem> EncryptedTable<T> {
+    /// The items whose partition key is `partition_key`.
+    pub fn query<'a>(&'a self, partition_key: &T::PartitionKey) -> Query<'a, T> {
+        let name = T::SCHEMA.partition_key.name;
+        let partition = key_attribute(name, partition_key).map(|v| (name.to_owned(), v));
+        Query::new(self, None, partition)
+    }
+
+    /// The items of the secondary index `index` whose index partition key is `partition_key`.
+    /// The index's key attributes are SIGN_ONLY, so they are readable by DynamoDB.
+    pub fn query_index<'a, K: KeyAttribute>(
+        &'a self,
+        index: &str,
+        partition_key: &K,
+    ) -> Query<'a, T> {
+        let Some(schema) = T::SCHEMA.indexes.iter().find(|i| i.name == index) else {
+            let error = Error::config(format_args!(
+                "`{}` has no index named `{index}`; declare it with #[ddb(gsi_partition_key = \"{index}\")] or #[ddb(lsi_sort_key = \"{index}\")]",
+                std::any::type_name::<T>()
+            ));
+            return Query::new(self, None, Err(error));
+        };
+        let key = schema.partition_key;
+        let partition = check_key_type(index, key.name, key.key_type, K::KEY_TYPE)
+            .and_then(|()| readable_key(self, key.name))
+            .and_then(|()| key_attribute(key.name, partition_key))
+            .map(|v| (key.name.to_owned(), v));
+        Query::new(self, Some(schema), partition)
+    }
+
+    /// Every item of the table, page by page.
+    pub fn scan(&self) -> Scan<'_, T> {
+        Scan {
+            table: self,
+            filter: None,
+            limit: None,
+            page_size: None,
+            consistent: self.consistent_reads,
+        }
+    }
+}
+
+fn key_attribute<K: KeyAttribute>(name: &str, value: &K) -> Result<AttributeValue> {
+    crate::__private::key_value(name, K::KEY_TYPE, value)
+}
+
+fn check_key_type(index: &str, name: &str, declared: KeyType, given: KeyType) -> Result<()> {
+    if declared == given {
+        return Ok(());
+    }
+    Err(Error::config(format_args!(
+        "index `{index}` key `{name}` is of type {}, but the query gives a value of type {}",
+        declared.as_str(),
+        given.as_str()
+    )))
+}
+
+fn readable_key<T: EncryptedItem>(table: &EncryptedTable<T>, name: &str) -> Result<()> {
+    if table.schema.action(name) == AttributeAction::SignOnly {
+        return Ok(());
+    }
+    Err(Error::config(format_args!("index key `{name}` must be SIGN_ONLY to be queried")))
+}
+
+impl<'a, T: EncryptedItem> Query<'a, T> {
+    fn new(
+        table: &'a EncryptedTable<T>,
+        index: Option<&'static IndexSchema>,
+        partition: Result<(String, AttributeValue)>,
+    ) -> Self {
+        Self {
+            table,
+            index,
+            partition,
+            sort: None,
+            filter: None,
+            descending: false,
+            limit: None,
+            page_size: None,
+            consistent: table.consistent_reads,
+        }
+    }
+
+    /// Narrows a table query by its sort key.
+    pub fn sort_key(mut self, condition: SortKeyCondition<T::SortKey>) -> Self {
+        let sort = match (self.index, T::SCHEMA.sort_key) {
+            (None, Some(key)) => condition.into_condition(key.name, |value| {
+                let key_type = <T::SortKey as SortKey>::KEY_TYPE.unwrap_or(KeyType::String);
+                crate::__private::key_value(key.name, key_type, value)
+            }),
+            (None, None) => Err(Error::config("the table has no sort key")),
+            (Some(index), _) => Err(Error::config(format_args!(
+                "use index_sort_key for the sort key of index `{}`",
+                index.name
+            ))),
+        };
+        self.sort = Some(sort);
+        self
+    }
+
+    /// Narrows an index query by the index's sort key.
+    pub fn index_sort_key<K: KeyAttribute>(mut self, condition: SortKeyCondition<K>) -> Self {
+        let sort = match self.index.map(|i| (i.name, i.sort_key)) {
+            Some((index, Some(key))) => check_key_type(index, key.name, key.key_type, K::KEY_TYPE)
+                .and_then(|()| readable_key(self.table, key.name))
+                .and_then(|()| {
+                    condition.into_condition(key.name, |value| key_attribute(key.name, value))
+                }),
+            Some((index, None)) => {
+                Err(Error::config(format_args!("index `{index}` has no sort key")))
+            }
+            None => {
+                Err(Error::config("index_sort_key is for index queries; use sort_key on the table"))
+            }
+        };
+        self.sort = Some(sort);
+        self
+    }
+
+    /// Keeps only the items for which `filter` holds (evaluated by DynamoDB, after reading).
+    pub fn filter(mut self, filter: Condition) -> Self {
+        self.filter = Some(super::combine(self.filter.take(), filter));
+        self
+    }
+
+    /// Newest sort keys first.
+    pub fn descending(mut self) -> Self {
+        self.descending = true;
+        self
+    }
+
+    /// At most `limit` items in all.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Reads at most `items` items per request (DynamoDB's `Limit`; pages are also cut at
+    /// 1 MB).
+    pub fn page_size(mut self, items: usize) -> Self {
+        self.page_size = Some(items);
+        self
+    }
+
+    /// A strongly consistent query (not for global indexes), whatever the table's default.
+    pub fn consistent(mut self, consistent: bool) -> Self {
+        self.consistent = consistent;
+        self
+    }
+
+    fn prepare(self) -> Result<(&'a EncryptedTable<T>, Prepared)> {
+        let (name, value) = self.partition?;
+        let mut placeholders = Placeholders::default();
+        let mut key_condition = Condition::key_compare(&name, "=", value);
+        if let Some(sort) = self.sort {
+            key_condition = key_condition.and(sort?);
+        }
+        let key_condition = key_condition.render(&self.table.schema, &mut placeholders)?;
+        let filter =
+            self.filter.map(|f| f.render(&self.table.schema, &mut placeholders)).transpose()?;
+        Ok((
+            self.table,
+            Prepared {
+                kind: Kind::Query {
+                    key_condition,
+                    index: self.index.map(|i| i.name),
+                    descending: self.descending,
+                },
+                filter,
+                names: placeholders.take_names(),
+                values: placeholders.take_values(),
+                limit: self.limit,
+                page_size: self.page_size,
+                consistent: self.consistent,
+            },
+        ))
+    }
+}
+
+impl<'a, T: EncryptedItem + Send + 'a> Query<'a, T> {
+    /// The items, one at a time, following pagination.
+    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'a {
+        items(self.prepare())
+    }
+}
+
+impl<'a, T: EncryptedItem + Send + 'a> IntoFuture for Query<'a, T> {
+    type Output = Result<Vec<T>>;
+    type IntoFuture = BoxFuture<'a, Result<Vec<T>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.stream().try_collect())
+    }
+}
+
+/// A scan of the whole table. Await it for all items, or call [`Scan::stream`].
+///
+/// # Errors
+///
+/// As [`Query`].
+#[must_use = "a Scan does nothing until awaited or streamed"]
+pub struct Scan<'a, T> {
+    table: &'a EncryptedTable<T>,
+    filter: Option<Condition>,
+    limit: Option<usize>,
+    page_size: Option<usize>,
+    consistent: bool,
+}
+
+impl<'a, T: EncryptedItem> Scan<'a, T> {
+    /// Keeps only the items for which `filter` holds.
+    pub fn filter(mut self, filter: Condition) -> Self {
+        self.filter = Some(super::combine(self.filter.take(), filter));
+        self
+    }
+
+    /// At most `limit` items in all.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Reads at most `items` items per request.
+    pub fn page_size(mut self, items: usize) -> Self {
+        self.page_size = Some(items);
+        self
+    }
+
+    fn prepare(self) -> Result<(&'a EncryptedTable<T>, Prepared)> {
+        let mut placeholders = Placeholders::default();
+        let filter =
+            self.filter.map(|f| f.render(&self.table.schema, &mut placeholders)).transpose()?;
+        Ok((
+            self.table,
+            Prepared {
+                kind: Kind::Scan,
+                filter,
+                names: placeholders.take_names(),
+                values: placeholders.take_values(),
+                limit: self.limit,
+                page_size: self.page_size,
+                consistent: self.consistent,
+            },
+        ))
+    }
+}
+
+impl<'a, T: EncryptedItem + Send + 'a> Scan<'a, T> {
+    /// The items, one at a time, following pagination.
+    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'a {
+        items(self.prepare())
+    }
+}
+
+impl<'a, T: EncryptedItem + Send + 'a> IntoFuture for Scan<'a, T> {
+    type Output = Result<Vec<T>>;
+    type IntoFuture = BoxFuture<'a, Result<Vec<T>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.stream().try_collect())
+    }
+}
+
+impl<T> std::fmt::Debug for Query<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("table", &self.table.table_name)
+            .field("index", &self.index.map(|i| i.name))
+            .field("descending", &self.descending)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> std::fmt::Debug for Scan<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scan")
+            .field("table", &self.table.table_name)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug)]
+enum Kind {
+    Query { key_condition: String, index: Option<&'static str>, descending: bool },
+    Scan,
+}
+
+/// A rendered request, shared by its pages.
+#[derive(Debug)]
+struct Prepared {
+    kind: Kind,
+    filter: Option<String>,
+    names: Option<HashMap<String, String>>,
+    values: Option<HashMap<String, AttributeValue>>,
+    limit: Option<usize>,
+    page_size: Option<usize>,
+    consistent: bool,
+}
+
+struct Pages<'a, T> {
+    table: &'a EncryptedTable<T>,
+    request: Arc<Prepared>,
+    buffer: VecDeque<Item>,
+    next_page: Option<Item>,
+    started: bool,
+    yielded: usize,
+}
+
+fn items<'a, T: EncryptedItem + Send + 'a>(
+    prepared: Result<(&'a EncryptedTable<T>, Prepared)>,
+) -> impl Stream<Item = Result<T>> + Send + 'a {
+    let state = prepared.map(|(table, request)| Pages {
+        table,
+        request: Arc::new(request),
+        buffer: VecDeque::new(),
+        next_page: None,
+        started: false,
+        yielded: 0,
+    });
+    stream::try_unfold(Some(state), |state| async move {
+        let mut pages = match state {
+            None => return Ok(None),
+            Some(Err(error)) => return Err(error),
+            Some(Ok(pages)) => pages,
+        };
+        loop {
+            if pages.request.limit.is_some_and(|limit| pages.yielded >= limit) {
+                return Ok(None);
+            }
+            if let Some(stored) = pages.buffer.pop_front() {
+                let value = pages.table.open(stored).await?;
+                pages.yielded += 1;
+                return Ok(Some((value, Some(Ok(pages)))));
+            }
+            if pages.started && pages.next_page.is_none() {
+                return Ok(None);
+            }
+            pages.fetch().await?;
+        }
+    })
+}
+
+impl<T: EncryptedItem> Pages<'_, T> {
+    async fn fetch(&mut self) -> Result<()> {
+        let table = self.table;
+        let request = &*self.request;
+        // Without a filter, ask for no more than is still wanted.
+        let wanted = request
+            .limit
+            .filter(|_| request.filter.is_none())
+            .map(|limit| limit.saturating_sub(self.yielded).max(1));
+        let page_limit = match (wanted, request.page_size) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+        .map(|n| i32::try_from(n.max(1)).unwrap_or(i32::MAX));
+        let start = self.next_page.take();
+        let (items, last) = match &request.kind {
+            Kind::Query { key_condition, index, descending } => {
+                let output = table
+                    .client
+                    .query()
+                    .table_name(&*table.table_name)
+                    .set_index_name(index.map(str::to_owned))
+                    .key_condition_expression(key_condition)
+                    .set_filter_expression(request.filter.clone())
+                    .set_expression_attribute_names(request.names.clone())
+                    .set_expression_attribute_values(request.values.clone())
+                    .scan_index_forward(!descending)
+                    .set_limit(page_limit)
+                    .consistent_read(request.consistent)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| table.service_error("Query", e))?;
+                (output.items, output.last_evaluated_key)
+            }
+            Kind::Scan => {
+                let output = table
+                    .client
+                    .scan()
+                    .table_name(&*table.table_name)
+                    .set_filter_expression(request.filter.clone())
+                    .set_expression_attribute_names(request.names.clone())
+                    .set_expression_attribute_values(request.values.clone())
+                    .set_limit(page_limit)
+                    .consistent_read(request.consistent)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| table.service_error("Scan", e))?;
+                (output.items, output.last_evaluated_key)
+            }
+        };
+        self.started = true;
+        self.buffer.extend(items.unwrap_or_default());
+        self.next_page = last.filter(|key| !key.is_empty());
+        Ok(())
+    }
+}
