@@ -180,7 +180,7 @@ async fn conditional_writes() {
     let key = ("cy".to_owned(), 2);
     let error = table.delete(&key).condition(Condition::eq("status", "PENDING")).await.unwrap_err();
     assert!(error.is_conditional_check_failed(), "{error}");
-    table.delete(&key).condition(Condition::le("total_cents", &200)).await.unwrap();
+    table.delete(&key).condition(Condition::le("total_cents", 200)).await.unwrap();
     assert_eq!(table.get(&key).await.unwrap(), None);
 }
 

@@ -50,8 +50,8 @@ enum Value {
 }
 
 impl Value {
-    fn new(name: &str, value: &(impl Serialize + ?Sized)) -> Self {
-        match convert::to_attribute_value(value, Mode::Plain) {
+    fn new(name: &str, value: impl Serialize) -> Self {
+        match convert::to_attribute_value(&value, Mode::Plain) {
             Ok(Some(v)) => Self::Ready(v),
             Ok(None) => {
                 Self::Invalid(format!("condition on `{name}` compares with nothing (None)"))
@@ -76,59 +76,51 @@ impl Condition {
         Self(Expr::NotExists(name.into()))
     }
 
-    fn compare(
-        name: impl Into<String>,
-        op: &'static str,
-        value: &(impl Serialize + ?Sized),
-    ) -> Self {
+    fn compare(name: impl Into<String>, op: &'static str, value: impl Serialize) -> Self {
         let name = name.into();
         let value = Value::new(&name, value);
         Self(Expr::Compare(name, op, value))
     }
 
     /// `name = value`.
-    pub fn eq(name: impl Into<String>, value: &(impl Serialize + ?Sized)) -> Self {
+    pub fn eq(name: impl Into<String>, value: impl Serialize) -> Self {
         Self::compare(name, "=", value)
     }
 
     /// `name <> value`.
-    pub fn ne(name: impl Into<String>, value: &(impl Serialize + ?Sized)) -> Self {
+    pub fn ne(name: impl Into<String>, value: impl Serialize) -> Self {
         Self::compare(name, "<>", value)
     }
 
     /// `name < value`.
-    pub fn lt(name: impl Into<String>, value: &(impl Serialize + ?Sized)) -> Self {
+    pub fn lt(name: impl Into<String>, value: impl Serialize) -> Self {
         Self::compare(name, "<", value)
     }
 
     /// `name <= value`.
-    pub fn le(name: impl Into<String>, value: &(impl Serialize + ?Sized)) -> Self {
+    pub fn le(name: impl Into<String>, value: impl Serialize) -> Self {
         Self::compare(name, "<=", value)
     }
 
     /// `name > value`.
-    pub fn gt(name: impl Into<String>, value: &(impl Serialize + ?Sized)) -> Self {
+    pub fn gt(name: impl Into<String>, value: impl Serialize) -> Self {
         Self::compare(name, ">", value)
     }
 
     /// `name >= value`.
-    pub fn ge(name: impl Into<String>, value: &(impl Serialize + ?Sized)) -> Self {
+    pub fn ge(name: impl Into<String>, value: impl Serialize) -> Self {
         Self::compare(name, ">=", value)
     }
 
     /// `low <= name <= high`.
-    pub fn between(
-        name: impl Into<String>,
-        low: &(impl Serialize + ?Sized),
-        high: &(impl Serialize + ?Sized),
-    ) -> Self {
+    pub fn between(name: impl Into<String>, low: impl Serialize, high: impl Serialize) -> Self {
         let name = name.into();
         let (low, high) = (Value::new(&name, low), Value::new(&name, high));
         Self(Expr::Between(name, low, high))
     }
 
     /// The string or binary attribute starts with `prefix`.
-    pub fn begins_with(name: impl Into<String>, prefix: &(impl Serialize + ?Sized)) -> Self {
+    pub fn begins_with(name: impl Into<String>, prefix: impl Serialize) -> Self {
         let name = name.into();
         let prefix = Value::new(&name, prefix);
         Self(Expr::BeginsWith(name, prefix))

@@ -1,0 +1,79 @@
+//! The item encryptor on a raw item, then a separate `put_item` with the SDK (the Python
+//! client's "encrypted item" example), and the way back with `get_item`.
+//!
+//! `cargo run --example raw_item`
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};
+use ddb_encrypt::{AttributeAction, AttributeValue, ItemEncryptor, TableSchema};
+use ddb_encrypt_dev::local_aws::LocalAws;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let aws = LocalAws::start()?;
+    let result = run(&aws).await;
+    aws.stop();
+    result
+}
+
+async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
+    let client = aws.dynamodb();
+    client
+        .create_table()
+        .table_name("Users")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()?,
+        )
+        .key_schema(
+            KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build()?,
+        )
+        .send()
+        .await?;
+
+    // Demo keys only.
+    let encryptor = ItemEncryptor::new(StaticMaterialsProvider::new(
+        DataKey::from_bytes(&[0x42; 32])?,
+        SigningKey::hmac_sha256(&[0x17; 32])?,
+    ));
+    let schema = TableSchema::builder("Users")
+        .partition_key("id")
+        .action("plan", AttributeAction::SignOnly)
+        .action("last_login", AttributeAction::DoNothing)
+        .build()?;
+
+    let item = HashMap::from([
+        ("id".to_owned(), AttributeValue::S("u-7".into())),
+        ("plan".to_owned(), AttributeValue::S("pro".into())),
+        ("last_login".to_owned(), AttributeValue::N("1795785600".into())),
+        ("email".to_owned(), AttributeValue::S("grace@example.com".into())),
+        ("phone".to_owned(), AttributeValue::S("+44 20 7946 0000".into())),
+    ]);
+    let encrypted = encryptor.encrypt_item(&schema, item.clone()).await?;
+    client.put_item().table_name("Users").set_item(Some(encrypted)).send().await?;
+
+    let key = HashMap::from([("id".to_owned(), AttributeValue::S("u-7".into()))]);
+    let stored = client
+        .get_item()
+        .table_name("Users")
+        .set_key(Some(key))
+        .send()
+        .await?
+        .item
+        .ok_or("missing")?;
+    println!(
+        "stored: email is {}",
+        if stored["email"].is_b() { "ciphertext" } else { "PLAINTEXT" }
+    );
+    let decrypted = encryptor.decrypt_item(&schema, stored).await?;
+    assert_eq!(decrypted, item);
+    println!("decrypted: {:?}", decrypted["email"]);
+    Ok(())
+}
