@@ -70,7 +70,9 @@ fn order(created_at: u64, status: Status, sku: &str) -> Order {
 fn show(value: &AttributeValue) -> String {
     match value {
         AttributeValue::B(bytes) => {
-            let hex = ddb_encrypt_dev::vectors::encode_hex(&bytes.as_ref()[..bytes.as_ref().len().min(12)]);
+            let hex = ddb_encrypt_dev::vectors::encode_hex(
+                &bytes.as_ref()[..bytes.as_ref().len().min(12)],
+            );
             format!("B   {hex}... ({} bytes)", bytes.as_ref().len())
         }
         AttributeValue::S(s) => format!("S   {s:?}"),

@@ -304,7 +304,9 @@ def build_vector(name, description, provider_obj, table_name, pk_name, sk_name, 
     return vector
 
 
-def intermediate(vector, provider, config, raw_plain, raw_encrypted):
+def intermediate(vector, provider, config, raw_plain, raw_encrypted, content_key=None, mac_key=None):
+    """The ``intermediate`` object of a vector. ``content_key`` / ``mac_key`` (bytes) are given by callers whose
+    provider derives them (Direct KMS, MostRecent); otherwise they come from the provider object."""
     p = vector["provider"]
     desc_bytes = raw_encrypted[vectorlib.MATERIAL_DESCRIPTION_ATTRIBUTE]["B"]
     signature = raw_encrypted[vectorlib.SIGNATURE_ATTRIBUTE]["B"]
@@ -318,10 +320,9 @@ def intermediate(vector, provider, config, raw_plain, raw_encrypted):
                  "ciphertext_len the number of bytes after it; string_to_sign_hex is the input of the signature.",
     }
 
-    content_key = None
-    if p["type"] == "static" and p.get("encryption_key_hex"):
+    if content_key is None and p["type"] == "static" and p.get("encryption_key_hex"):
         content_key = bytes.fromhex(p["encryption_key_hex"])
-    elif p["type"].startswith("wrapped-"):
+    elif content_key is None and p["type"].startswith("wrapped-"):
         materials = provider.decryption_materials(EncryptionContext(
             table_name=vector["table_name"], partition_key_name=vector["partition_key_name"],
             sort_key_name=vector["sort_key_name"], material_description=md))
@@ -329,8 +330,10 @@ def intermediate(vector, provider, config, raw_plain, raw_encrypted):
         out["wrapped_content_key_hex"] = base64.b64decode(md["amzn-ddb-env-key"]).hex()
     if content_key is not None:
         out["content_key_hex"] = content_key.hex()
-    if p.get("signing_key_hex"):
-        out["mac_key_hex"] = p["signing_key_hex"]
+    if mac_key is None and p.get("signing_key_hex"):
+        mac_key = bytes.fromhex(p["signing_key_hex"])
+    if mac_key is not None:
+        out["mac_key_hex"] = mac_key.hex()
 
     actions = config.attribute_actions
     attributes = {}
@@ -354,8 +357,8 @@ def intermediate(vector, provider, config, raw_plain, raw_encrypted):
     string_to_sign = _string_to_sign(item=signed_view, table_name=vector["table_name"], attribute_actions=actions)
     out["string_to_sign_hex"] = string_to_sign.hex()
     # Independent check of spec section 4.
-    if p.get("signing_key_hex"):
-        expected = hmac.new(bytes.fromhex(p["signing_key_hex"]), string_to_sign, hashlib.sha256).digest()
+    if mac_key is not None:
+        expected = hmac.new(mac_key, string_to_sign, hashlib.sha256).digest()
         assert expected == signature, "{}: signature is not HMAC-SHA256 of the string to sign".format(vector["name"])
     else:
         _public_key(p["signing_key_pem"]).verify(signature, string_to_sign, asym_padding.PKCS1v15(), hashes.SHA256())

@@ -6,13 +6,19 @@ Used by ``generate_vectors.py`` and ``decrypt_vectors.py``; not a public API.
 import base64
 import copy
 import decimal
+import json
 import logging
 from decimal import Decimal
 
 from dynamodb_encryption_sdk.delegated_keys.jce import JceNameLocalDelegatedKey
 from dynamodb_encryption_sdk.encrypted import CryptoConfig
 from dynamodb_encryption_sdk.identifiers import LOGGER_NAME, CryptoAction, EncryptionKeyType, KeyEncodingType
+from dynamodb_encryption_sdk.encrypted.item import decrypt_dynamodb_item
+from dynamodb_encryption_sdk.exceptions import InvalidVersionError, NoKnownVersionError
 from dynamodb_encryption_sdk.material_providers.aws_kms import AwsKmsCryptographicMaterialsProvider
+from dynamodb_encryption_sdk.material_providers.most_recent import CachingMostRecentProvider
+from dynamodb_encryption_sdk.material_providers.store import ProviderStore
+from dynamodb_encryption_sdk.material_providers.store.meta import MetaStore
 from dynamodb_encryption_sdk.material_providers.static import StaticCryptographicMaterialsProvider
 from dynamodb_encryption_sdk.material_providers.wrapped import WrappedCryptographicMaterialsProvider
 from dynamodb_encryption_sdk.materials.raw import RawDecryptionMaterials, RawEncryptionMaterials
@@ -145,12 +151,14 @@ def _rsa_key(pem_text):
 
 
 class _ReplayKms(object):
-    """Stands in for a boto3 KMS client: answers from a recorded data key, no network."""
+    """Stands in for a boto3 KMS client: answers from a recorded data key, no network. Like KMS, Decrypt
+    refuses an encryption context other than the recorded one (when the file records one)."""
 
-    def __init__(self, key_id, plaintext, ciphertext_blob):
+    def __init__(self, key_id, plaintext, ciphertext_blob, encryption_context=None):
         self.key_id = key_id
         self.plaintext = plaintext
         self.ciphertext_blob = ciphertext_blob
+        self.encryption_context = encryption_context
 
     def generate_data_key(self, **kwargs):
         return {"Plaintext": self.plaintext, "CiphertextBlob": self.ciphertext_blob, "KeyId": self.key_id}
@@ -158,6 +166,12 @@ class _ReplayKms(object):
     def decrypt(self, **kwargs):
         if kwargs.get("CiphertextBlob") != self.ciphertext_blob:
             raise UnsupportedVector("KMS replay: CiphertextBlob in the item differs from the recorded one")
+        context = kwargs.get("EncryptionContext")
+        if self.encryption_context is not None and context != self.encryption_context:
+            raise ValueError("KMS replay: the reader's KMS encryption context {} differs from the recorded {} "
+                             "(KMS would answer InvalidCiphertextException)".format(
+                                 json.dumps(context, sort_keys=True), json.dumps(self.encryption_context,
+                                                                                 sort_keys=True)))
         return {"Plaintext": self.plaintext, "KeyId": self.key_id}
 
 
@@ -201,9 +215,115 @@ def build_provider(vector):
             grant_tokens=tuple(p.get("grant_tokens") or ()),
             material_description=description,
         )
-        provider._replay_client = _ReplayKms(p["key_id"], bytes.fromhex(plaintext_hex), _b64decode(blob_b64))
+        recorded = vector.get("kms_decrypt_request") or vector.get("kms_generate_data_key_request") or {}
+        provider._replay_client = _ReplayKms(p["key_id"], bytes.fromhex(plaintext_hex), _b64decode(blob_b64),
+                                             recorded.get("EncryptionContext"))
         return provider
+    if kind == "most-recent":
+        return most_recent_offline_provider(vector)
     raise UnsupportedVector("provider type {!r} is not supported offline by decrypt_vectors.py".format(kind))
+
+
+# --------------------------------------------------------------------------------------------------
+# MostRecent offline: the package's CachingMostRecentProvider over an in-memory store built from the
+# file's meta_table rows (decrypted with meta_provider) and/or version_keys
+
+META_PARTITION_KEY = "N"   # MetaStoreAttributeNames in material_providers/store/meta.py
+META_SORT_KEY = "V"
+META_TABLE_ACTIONS = {"default": "ENCRYPT_AND_SIGN", "overrides": {"N": "SIGN_ONLY", "V": "SIGN_ONLY"}}
+
+
+def meta_row_config(meta_table_name, meta_provider, raw_row):
+    """The CryptoConfig the package's MetaStore uses for its rows: EncryptedTable on the meta table, i.e.
+    table name = meta table name, key names N/V (SIGN_ONLY), everything else ENCRYPT_AND_SIGN."""
+    return crypto_config({"table_name": meta_table_name, "partition_key_name": META_PARTITION_KEY,
+                          "sort_key_name": META_SORT_KEY, "attribute_actions": META_TABLE_ACTIONS},
+                         meta_provider, raw_row)
+
+
+def decrypt_meta_row(meta_table_name, meta_provider, row_json):
+    """A stored meta row (DynamoDB JSON) -> its decrypted raw attributes."""
+    raw = item_from_json(row_json)
+    return decrypt_dynamodb_item(copy.deepcopy(raw), meta_row_config(meta_table_name, meta_provider, raw))
+
+
+class OfflineProviderStore(ProviderStore):
+    """A ProviderStore answering from fixed versions {version: (enc_key, enc_alg, int_key, int_alg)}; builds the
+    same Wrapped provider as MetaStore (KEK = enc, HMAC key = int, description amzn-ddb-meta-id = name#version)."""
+
+    def __init__(self, versions):
+        self._versions = dict(versions)
+
+    def get_or_create_provider(self, material_name, version):
+        try:
+            enc_key, enc_alg, int_key, int_alg = self._versions[version]
+        except KeyError:
+            raise InvalidVersionError('Version not found: "{}#{}"'.format(material_name, version))
+        wrapping_key = JceNameLocalDelegatedKey(key=enc_key, algorithm=enc_alg, key_type=EncryptionKeyType.SYMMETRIC,
+                                                key_encoding=KeyEncodingType.RAW)
+        signing_key = JceNameLocalDelegatedKey(key=int_key, algorithm=int_alg, key_type=EncryptionKeyType.SYMMETRIC,
+                                               key_encoding=KeyEncodingType.RAW)
+        return WrappedCryptographicMaterialsProvider(
+            signing_key=signing_key, wrapping_key=wrapping_key, unwrapping_key=wrapping_key,
+            material_description=MetaStore._material_description(material_name, version),  # pylint: disable=W0212
+        )
+
+    def version_from_material_description(self, material_description):
+        # the package's own parsing: int(text after the first '#') of amzn-ddb-meta-id
+        return MetaStore.version_from_material_description(self, material_description)
+
+    def max_version(self, material_name):
+        if not self._versions:
+            raise NoKnownVersionError('No known version for name: "{}"'.format(material_name))
+        return max(self._versions)
+
+
+def meta_versions(vector):
+    """{version: (enc, encAlg, int, intAlg)} of the file's material, from meta_table (decrypted with
+    meta_provider) and version_keys; where both are present they must agree."""
+    p = vector["provider"]
+    name = p.get("material_name")
+    if not name:
+        raise ValueError("most-recent provider without material_name")
+    versions = {}
+    rows = vector.get("meta_table")
+    if rows:
+        meta_provider = build_provider({"provider": p["meta_provider"]})
+        meta_table_name = p.get("meta_table_name")
+        for index, row in enumerate(rows):
+            if row.get(META_PARTITION_KEY) != {"S": name}:
+                continue
+            try:
+                plain = decrypt_meta_row(meta_table_name, meta_provider, row)
+            except Exception as error:  # pylint: disable=broad-except
+                raise ValueError("meta_table row {} does not decrypt with meta_provider: {}: {}".format(
+                    index, type(error).__name__, error))
+            if plain["t"] != {"S": "0"}:
+                raise ValueError("meta_table row {}: unsupported material type {!r}".format(index, plain["t"]))
+            versions[int(plain[META_SORT_KEY]["N"])] = (
+                _raw_bytes(plain["enc"]["B"]), plain["encAlg"]["S"], _raw_bytes(plain["int"]["B"]),
+                plain["intAlg"]["S"])
+    keys = vector.get("version_keys") or {}
+    for text, entry in keys.items():
+        version = int(text)
+        enc, mac = bytes.fromhex(entry["enc_hex"]), bytes.fromhex(entry["int_hex"])
+        if version in versions:
+            if (versions[version][0], versions[version][2]) != (enc, mac):
+                raise ValueError("version_keys[{}] differs from the decrypted meta_table row".format(text))
+        elif rows:
+            raise ValueError("version_keys[{}] has no row in meta_table".format(text))
+        else:
+            versions[version] = (enc, entry.get("enc_alg", "AES"), mac, entry.get("int_alg", "HmacSHA256"))
+    if not versions:
+        raise UnsupportedVector("most-recent file without meta_table rows or version_keys for material {!r}"
+                                .format(name))
+    return versions
+
+
+def most_recent_offline_provider(vector):
+    store = OfflineProviderStore(meta_versions(vector))
+    return CachingMostRecentProvider(provider_store=store, material_name=vector["provider"]["material_name"],
+                                     version_ttl=60.0)
 
 
 def attribute_actions(vector):

@@ -191,3 +191,47 @@ impl Intercept for UnprocessedFaults {
         Ok(())
     }
 }
+
+/// Makes every call of one operation fail with a service error, as a key service denying
+/// access or being down would; the request itself is still sent (and ignored).
+#[derive(Debug, Clone)]
+pub struct FailOperation {
+    operation: &'static str,
+    status: u16,
+    error_type: &'static str,
+}
+
+impl FailOperation {
+    /// Fails `operation` (`GenerateDataKey`, `Decrypt`, `PutItem`, ...) with HTTP `status` and
+    /// the error code `error_type` (`AccessDeniedException`, ...).
+    pub fn new(operation: &'static str, status: u16, error_type: &'static str) -> Self {
+        Self { operation, status, error_type }
+    }
+}
+
+impl Intercept for FailOperation {
+    fn name(&self) -> &'static str {
+        "FailOperation"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if operation(cfg) != self.operation {
+            return Ok(());
+        }
+        let body =
+            format!(r#"{{"__type":"{}","message":"injected by the test"}}"#, self.error_type);
+        let mut response = aws_smithy_runtime_api::http::Response::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(self.status)?,
+            aws_smithy_types::body::SdkBody::from(body),
+        );
+        response.headers_mut().insert("content-type", "application/x-amz-json-1.1");
+        response.headers_mut().insert("x-amzn-errortype", self.error_type);
+        *context.response_mut() = response;
+        Ok(())
+    }
+}

@@ -121,6 +121,31 @@ impl LocalAws {
             .http_client(aws_smithy_http_client::Builder::new().build_http())
     }
 
+    /// A KMS client for this server (same settings as [`LocalAws::dynamodb`]).
+    pub fn kms(&self) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::from_conf(self.kms_config().build())
+    }
+
+    /// The KMS client configuration, for building variants.
+    pub fn kms_config(&self) -> aws_sdk_kms::config::Builder {
+        aws_sdk_kms::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(self.endpoint())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "local-aws"))
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+    }
+
+    /// A new symmetric KMS key; returns its ARN.
+    ///
+    /// # Panics
+    ///
+    /// If the server refuses.
+    pub async fn create_kms_key(&self) -> String {
+        let key = self.kms().create_key().send().await.expect("CreateKey on the local server");
+        key.key_metadata.and_then(|m| m.arn).expect("a key ARN")
+    }
+
     /// Stops the server by its process id and waits for it.
     ///
     /// # Panics

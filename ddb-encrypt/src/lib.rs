@@ -11,6 +11,7 @@ mod encryptor;
 pub mod error;
 mod item;
 mod material_description;
+mod meta_store;
 mod number;
 pub mod provider;
 mod schema;
@@ -38,6 +39,7 @@ pub use item::{
     KeySchema, KeyType, NoSortKey, RESERVED_PREFIX, SIGNATURE_ATTRIBUTE, SortKey, is_reserved_name,
 };
 pub use material_description::MaterialDescription;
+pub use meta_store::MetaStore;
 pub use schema::{TableSchema, TableSchemaBuilder};
 pub use table::{
     BoxFuture, Condition, Delete, EncryptedTable, Get, Put, Query, Scan, SortKeyCondition,

@@ -21,9 +21,17 @@ pub use crate::crypto::{DataKey, SigningKey, VerificationKey};
 use crate::error::Result;
 use crate::material_description::MaterialDescription;
 
+#[cfg(feature = "kms")]
+mod aws_kms;
+mod most_recent;
 mod static_keys;
 mod wrapped;
 
+#[cfg(feature = "kms")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kms")))]
+pub use aws_kms::AwsKmsMaterialsProvider;
+pub(crate) use most_recent::META_ID;
+pub use most_recent::{MostRecentProvider, ProviderStore};
 pub use static_keys::StaticMaterialsProvider;
 pub use wrapped::{WrappedMaterialsProvider, WrappingKey};
 

@@ -11,6 +11,13 @@ pub(crate) fn fill(buf: &mut [u8]) -> Result<()> {
     getrandom::fill(buf).map_err(|_| Error::Random)
 }
 
+/// `N` random bytes.
+pub(crate) fn array<const N: usize>() -> Result<[u8; N]> {
+    let mut out = [0; N];
+    fill(&mut out)?;
+    Ok(out)
+}
+
 /// The test-only seam for known-answer tests: queue the bytes that the next requests for
 /// randomness on this thread get, in order. Compiled only for the crate's own tests and with
 /// the internal `_pinned-randomness` feature, which the workspace's test package enables.

@@ -1,0 +1,280 @@
+//! The MetaStore (legacy-format.md section 6.4): versioned key material in a DynamoDB table,
+//! each row an item encrypted with the store's own provider, byte-compatible with the Python
+//! and Java `MetaStore`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+
+use crate::crypto::rng;
+use crate::encryptor::{Format, ItemEncryptor};
+use crate::error::{Error, Result};
+use crate::material_description::MaterialDescription;
+use crate::provider::{
+    CryptographicMaterialsProvider, META_ID, ProviderStore, SigningKey, WrappedMaterialsProvider,
+    WrappingKey,
+};
+use crate::schema::TableSchema;
+use crate::table::service_error;
+
+// The rows' attribute names and constant values (the Python `MetaStoreAttributeNames` and
+// `MetaStoreValues`).
+const NAME: &str = "N";
+const VERSION: &str = "V";
+const MATERIAL_TYPE: &str = "t";
+const ENCRYPTION_ALGORITHM: &str = "encAlg";
+const ENCRYPTION_KEY: &str = "enc";
+const INTEGRITY_ALGORITHM: &str = "intAlg";
+const INTEGRITY_KEY: &str = "int";
+const MATERIAL_TYPE_VERSION: &str = "0";
+const AES: &str = "AES";
+const HMAC_SHA256: &str = "HmacSHA256";
+
+/// A [`ProviderStore`] in a DynamoDB table: one row per material name (`N`) and version
+/// (`V`), holding an AES-256 key-encryption key and an HMAC-SHA256 key, encrypted and signed
+/// with the store's own provider in the legacy format, so that one meta table serves Rust,
+/// Python and Java services.
+///
+/// A version's provider is a [`WrappedMaterialsProvider`] with those keys, naming
+/// `name#version` in `amzn-ddb-meta-id`.
+///
+/// # Security
+///
+/// The rows' protection is the store's provider: use a key service (the Direct KMS provider)
+/// or a key kept outside DynamoDB.
+#[derive(Clone)]
+pub struct MetaStore {
+    client: Client,
+    table_name: String,
+    encryptor: ItemEncryptor,
+    schema: Arc<TableSchema>,
+}
+
+impl fmt::Debug for MetaStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetaStore")
+            .field("table_name", &self.table_name)
+            .field("encryptor", &self.encryptor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MetaStore {
+    /// A store in the meta table `table_name`, its rows protected by `provider`.
+    ///
+    /// # Errors
+    ///
+    /// Never for a valid table name; [`Error::Config`] otherwise.
+    pub fn new(
+        client: Client,
+        table_name: impl Into<String>,
+        provider: Arc<dyn CryptographicMaterialsProvider>,
+    ) -> Result<Self> {
+        let table_name = table_name.into();
+        // The key attributes are SIGN_ONLY, the rest ENCRYPT_AND_SIGN; rows stay in the legacy
+        // format so that the other clients read them.
+        let schema =
+            TableSchema::builder(&table_name).partition_key(NAME).sort_key(VERSION).build()?;
+        let encryptor = ItemEncryptor::from_arc(provider).with_write_format(Format::Legacy);
+        Ok(Self { client, table_name, encryptor, schema: Arc::new(schema) })
+    }
+
+    /// Creates a meta table (`N` string partition key, `V` number sort key), billed per
+    /// request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Service`] if DynamoDB refuses (for example, the table exists).
+    pub async fn create_table(client: &Client, table_name: &str) -> Result<()> {
+        let definition = |name: &str, kind| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build()
+        };
+        let element = |name: &str, kind| {
+            KeySchemaElement::builder().attribute_name(name).key_type(kind).build()
+        };
+        let build = |e: aws_sdk_dynamodb::error::BuildError| {
+            Error::Config(format!("cannot build a CreateTable request: {e}"))
+        };
+        client
+            .create_table()
+            .table_name(table_name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(definition(NAME, ScalarAttributeType::S).map_err(build)?)
+            .attribute_definitions(definition(VERSION, ScalarAttributeType::N).map_err(build)?)
+            .key_schema(element(NAME, KeyType::Hash).map_err(build)?)
+            .key_schema(element(VERSION, KeyType::Range).map_err(build)?)
+            .send()
+            .await
+            .map_err(|e| service_error("CreateTable", table_name, e))?;
+        Ok(())
+    }
+
+    fn key(material_name: &str, version: u64) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            (NAME.to_owned(), AttributeValue::S(material_name.to_owned())),
+            (VERSION.to_owned(), AttributeValue::N(version.to_string())),
+        ])
+    }
+
+    fn version_provider(
+        material_name: &str,
+        version: u64,
+        enc: &[u8],
+        int: &[u8],
+    ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
+        let description: MaterialDescription =
+            [(META_ID, format!("{material_name}#{version}"))].into_iter().collect();
+        let provider =
+            WrappedMaterialsProvider::new(WrappingKey::aes(enc)?, SigningKey::hmac_sha256(int)?)
+                .with_material_description(description);
+        Ok(Arc::new(provider))
+    }
+
+    /// Reads and verifies a row, and checks what it holds.
+    async fn load(
+        &self,
+        material_name: &str,
+        version: u64,
+    ) -> Result<Option<Arc<dyn CryptographicMaterialsProvider>>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table_name)
+            .set_key(Some(Self::key(material_name, version)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| service_error("GetItem", &self.table_name, e))?;
+        let Some(stored) = output.item else { return Ok(None) };
+        let row = self.encryptor.decrypt_item(&self.schema, stored).await?;
+        let text = |name: &str| match row.get(name) {
+            Some(AttributeValue::S(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        let bytes = |name: &str| match row.get(name) {
+            Some(AttributeValue::B(b)) => Some(b.as_ref()),
+            _ => None,
+        };
+        let invalid = |what: &str| {
+            Error::provider(
+                format_args!(
+                    "meta table `{}`: row {material_name}#{version} {what}",
+                    self.table_name
+                ),
+                None,
+            )
+        };
+        if text(MATERIAL_TYPE) != Some(MATERIAL_TYPE_VERSION) {
+            return Err(invalid("has an unsupported material type (t)"));
+        }
+        if text(ENCRYPTION_ALGORITHM) != Some(AES) || text(INTEGRITY_ALGORITHM) != Some(HMAC_SHA256)
+        {
+            return Err(invalid("has unsupported algorithms (encAlg, intAlg)"));
+        }
+        let (Some(enc), Some(int)) = (bytes(ENCRYPTION_KEY), bytes(INTEGRITY_KEY)) else {
+            return Err(invalid("lacks its keys (enc, int)"));
+        };
+        Self::version_provider(material_name, version, enc, int).map(Some)
+    }
+}
+
+#[async_trait::async_trait]
+impl ProviderStore for MetaStore {
+    async fn max_version(&self, material_name: &str) -> Result<Option<u64>> {
+        // Only V is read, and not verified: the row itself is verified when loaded.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table_name)
+            .key_condition_expression("#n = :n")
+            .expression_attribute_names("#n", NAME)
+            .expression_attribute_names("#v", VERSION)
+            .expression_attribute_values(":n", AttributeValue::S(material_name.to_owned()))
+            .projection_expression("#v")
+            .scan_index_forward(false)
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| service_error("Query", &self.table_name, e))?;
+        let Some(row) = output.items.unwrap_or_default().into_iter().next() else {
+            return Ok(None);
+        };
+        match row.get(VERSION) {
+            Some(AttributeValue::N(v)) => v.parse().map(Some).map_err(|_| {
+                Error::provider(
+                    format_args!(
+                        "meta table `{}` holds a version that is not an integer",
+                        self.table_name
+                    ),
+                    None,
+                )
+            }),
+            _ => Err(Error::provider(
+                format_args!("meta table `{}` holds a row without V", self.table_name),
+                None,
+            )),
+        }
+    }
+
+    async fn provider(
+        &self,
+        material_name: &str,
+        version: u64,
+    ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
+        self.load(material_name, version).await?.ok_or_else(|| {
+            Error::provider(
+                format_args!(
+                    "meta table `{}` has no version {material_name}#{version}",
+                    self.table_name
+                ),
+                None,
+            )
+        })
+    }
+
+    async fn get_or_create_provider(
+        &self,
+        material_name: &str,
+        version: u64,
+    ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
+        let enc = zeroize::Zeroizing::new(rng::array::<32>()?);
+        let int = zeroize::Zeroizing::new(rng::array::<32>()?);
+        let mut row = Self::key(material_name, version);
+        row.insert(MATERIAL_TYPE.to_owned(), AttributeValue::S(MATERIAL_TYPE_VERSION.to_owned()));
+        row.insert(ENCRYPTION_ALGORITHM.to_owned(), AttributeValue::S(AES.to_owned()));
+        row.insert(ENCRYPTION_KEY.to_owned(), AttributeValue::B(Blob::new(enc.to_vec())));
+        row.insert(INTEGRITY_ALGORITHM.to_owned(), AttributeValue::S(HMAC_SHA256.to_owned()));
+        row.insert(INTEGRITY_KEY.to_owned(), AttributeValue::B(Blob::new(int.to_vec())));
+        let stored = self.encryptor.encrypt_item(&self.schema, row).await?;
+        let created = self
+            .client
+            .put_item()
+            .table_name(&self.table_name)
+            .set_item(Some(stored))
+            .condition_expression("attribute_not_exists(#n) AND attribute_not_exists(#v)")
+            .expression_attribute_names("#n", NAME)
+            .expression_attribute_names("#v", VERSION)
+            .send()
+            .await;
+        match created {
+            Ok(_) => Self::version_provider(material_name, version, enc.as_ref(), int.as_ref()),
+            // Another writer created this version first: use theirs.
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(aws_sdk_dynamodb::operation::put_item::PutItemError::is_conditional_check_failed_exception) =>
+            {
+                self.provider(material_name, version).await
+            }
+            Err(error) => Err(service_error("PutItem", &self.table_name, error)),
+        }
+    }
+}
