@@ -7,6 +7,9 @@
 //! ```
 //!
 //! Prints `ok NAME` or `FAIL NAME: reason` per file; exits with status 1 if any file failed.
+//!
+//! Direct KMS files use the KMS named by `AWS_ENDPOINT_URL_KMS` or `AWS_ENDPOINT_URL` (a
+//! server on 127.0.0.0/8 only), or else replay the data key recorded in the file.
 
 use std::process::ExitCode;
 
@@ -15,6 +18,16 @@ use ddb_encrypt_dev::vectors::VectorFile;
 
 const USAGE: &str =
     "usage: vectors decrypt FILE... | vectors check FILE... | vectors encrypt [--legacy] IN OUT";
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the runner, unlike the library, is configured by the standard AWS endpoint variables"
+)]
+fn load(path: &str) -> Result<VectorFile, String> {
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL_KMS").or_else(|_| std::env::var("AWS_ENDPOINT_URL")).ok();
+    VectorFile::load(path).map(|file| file.with_kms_endpoint(endpoint))
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -27,7 +40,7 @@ async fn main() -> ExitCode {
         "decrypt" | "check" if !rest.is_empty() => {
             let mut failed = 0;
             for path in rest {
-                let result = match VectorFile::load(path) {
+                let result = match load(path) {
                     Ok(file) => {
                         let outcome = if command == "decrypt" {
                             file.check_decrypt().await
@@ -58,7 +71,7 @@ async fn main() -> ExitCode {
                 return ExitCode::from(2);
             };
             let written = async {
-                let file = VectorFile::load(input)?;
+                let file = load(input)?;
                 let json = file.encrypt(format).await?;
                 let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n";
                 std::fs::write(output, text).map_err(|e| format!("cannot write {output}: {e}"))?;

@@ -249,7 +249,8 @@ def cmd_create_table(args):
         KeySchema=[{"AttributeName": name, "KeyType": kind} for name, kind in keys],
         BillingMode="PAY_PER_REQUEST",
     )
-    loopback.dynamodb.get_waiter("table_exists").wait(TableName=args.table, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    loopback.dynamodb.get_waiter("table_exists").wait(
+        TableName=args.table, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     return {}
 
 
@@ -260,7 +261,8 @@ def build_parser():
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--endpoint", required=True, help="moto server URL, e.g. http://127.0.0.1:5000 (loopback only)")
+    common.add_argument("--endpoint", required=True,
+                        help="moto server URL, e.g. http://127.0.0.1:5000 (loopback only)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 

@@ -7,6 +7,10 @@ For each file: build the package's materials provider from ``provider``, decrypt
 (signature verification included) with the file's table name, key names and attribute actions, and
 compare the result with ``plaintext_item`` (sets as sets, numbers as Decimal values, binary as bytes;
 a number that matches only after the package's 28-significant-digit rounding counts as equal).
+Direct KMS files are replayed from the recorded data key (``kms_plaintext_data_key_hex``,
+``kms_ciphertext_blob_b64``; the reader's KMS encryption context must equal the recorded one); MostRecent
+files use the package's CachingMostRecentProvider over the file's ``meta_table`` rows (decrypted with
+``provider.meta_provider``) and/or ``version_keys``. No network in either case.
 A file whose top level is a list (``serialize-examples.json``: ``[{attribute, serialized_hex}]``) is
 checked against the package's serializer and deserializer instead.
 

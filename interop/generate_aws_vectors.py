@@ -14,7 +14,6 @@ import argparse
 import base64
 import copy
 import importlib.metadata
-import json
 import os
 import subprocess
 import sys
@@ -36,7 +35,8 @@ from dynamodb_encryption_sdk.material_providers.store.meta import MetaStore  # n
 from dynamodb_encryption_sdk.structures import EncryptionContext  # noqa: E402
 
 REPO = os.path.dirname(HERE)
-GENERATOR = "{} + moto[server] {} (loopback KMS and DynamoDB)".format(vectorlib.GENERATOR, importlib.metadata.version("moto"))
+GENERATOR = "{} + moto[server] {} (loopback KMS and DynamoDB)".format(
+    vectorlib.GENERATOR, importlib.metadata.version("moto"))
 MATERIAL_NAME = "interop-material"
 MOST_RECENT_TABLE = "MostRecentInteropTable"
 

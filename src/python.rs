@@ -44,3 +44,26 @@ pub fn decrypt_vectors(files: &[PathBuf]) -> (bool, Vec<String>) {
     let lines = stdout.lines().map(str::to_owned).collect();
     (output.status.success(), lines)
 }
+
+/// Runs `interop/aws_interop.py COMMAND --endpoint ENDPOINT ARGS...`: the real Python client
+/// against the local server. Returns its success, its stdout as JSON (or null) and its stderr.
+///
+/// # Panics
+///
+/// If Python cannot be started.
+pub fn aws_interop(
+    endpoint: &str,
+    command: &str,
+    args: &[&str],
+) -> (bool, serde_json::Value, String) {
+    let output = Command::new(python())
+        .arg(workspace_root().join("interop/aws_interop.py"))
+        .arg(command)
+        .args(["--endpoint", endpoint])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run interop/aws_interop.py: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json = stdout.lines().last().and_then(|l| serde_json::from_str(l).ok()).unwrap_or_default();
+    (output.status.success(), json, String::from_utf8_lossy(&output.stderr).into_owned())
+}

@@ -1,17 +1,23 @@
 //! Vector files (legacy-format.md section 8, gcm-format.md section 6): loading, the provider
 //! and schema they describe, and the checks of the `vectors` example.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use ddb_encrypt::__fuzz::RecordedDataKey;
 use ddb_encrypt::provider::{
-    CryptographicMaterialsProvider, DataKey, SigningKey, StaticMaterialsProvider,
-    WrappedMaterialsProvider, WrappingKey,
+    AwsKmsMaterialsProvider, CryptographicMaterialsProvider, DataKey, MostRecentProvider,
+    ProviderStore, SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
     AttributeAction, AttributeActions, DESCRIPTION_ATTRIBUTE, Format, ItemEncryptor,
-    MaterialDescription, TableSchema,
+    MaterialDescription, MetaStore, TableSchema,
 };
 use serde_json::Value;
 
@@ -27,6 +33,9 @@ pub struct VectorFile {
     pub path: PathBuf,
     /// The whole file.
     pub json: Value,
+    /// The KMS endpoint for Direct KMS files (a loopback server); without one, recorded data
+    /// keys are replayed.
+    pub kms_endpoint: Option<String>,
 }
 
 impl VectorFile {
@@ -43,7 +52,14 @@ impl VectorFile {
         if !json.is_object() {
             return Err("a vector file is a JSON object".into());
         }
-        Ok(Self { path: path.to_owned(), json })
+        Ok(Self { path: path.to_owned(), json, kms_endpoint: None })
+    }
+
+    /// Uses the KMS at `endpoint` (loopback only) for Direct KMS files.
+    #[must_use]
+    pub fn with_kms_endpoint(mut self, endpoint: Option<String>) -> Self {
+        self.kms_endpoint = endpoint;
+        self
     }
 
     /// The file's `name`, else its stem.
@@ -136,8 +152,119 @@ impl VectorFile {
     /// # Errors
     ///
     /// If the provider type is unknown or its keys are malformed.
-    pub fn provider(&self) -> Result<Arc<dyn CryptographicMaterialsProvider>, String> {
-        provider_from_spec(&self.json["provider"]).map_err(|e| format!("provider: {e}"))
+    pub async fn provider(&self) -> Result<Arc<dyn CryptographicMaterialsProvider>, String> {
+        let spec = &self.json["provider"];
+        match spec["type"].as_str() {
+            Some("aws-kms-direct") => self.kms_provider(spec).map_err(|e| format!("provider: {e}")),
+            Some("most-recent") => {
+                self.most_recent_provider(spec).await.map_err(|e| format!("provider: {e}"))
+            }
+            _ => provider_from_spec(spec).map_err(|e| format!("provider: {e}")),
+        }
+    }
+
+    /// Direct KMS: against [`VectorFile::kms_endpoint`] (a loopback server only), else by
+    /// replaying the file's recorded data key.
+    fn kms_provider(
+        &self,
+        spec: &Value,
+    ) -> Result<Arc<dyn CryptographicMaterialsProvider>, String> {
+        let key_id = spec["key_id"].as_str().ok_or("no `key_id`")?;
+        if let Some(endpoint) = self.kms_endpoint.clone() {
+            let host = endpoint.strip_prefix("http://").unwrap_or(&endpoint);
+            if !(host.starts_with("127.") || host.starts_with("localhost")) {
+                return Err(format!(
+                    "the vector runner only talks to a KMS on 127.0.0.0/8, not {endpoint}"
+                ));
+            }
+            let config = aws_sdk_kms::Config::builder()
+                .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+                .endpoint_url(endpoint)
+                .region(aws_sdk_kms::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_kms::config::Credentials::new(
+                    "local", "local", None, None, "vectors",
+                ))
+                .http_client(aws_smithy_http_client::Builder::new().build_http())
+                .build();
+            let tokens: Vec<String> = spec["grant_tokens"]
+                .as_array()
+                .map(|t| t.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            let provider =
+                AwsKmsMaterialsProvider::new(aws_sdk_kms::Client::from_conf(config), key_id)
+                    .with_grant_tokens(tokens);
+            return Ok(Arc::new(provider));
+        }
+        let plaintext = self.json["kms_plaintext_data_key_hex"].as_str();
+        let blob = self.json["kms_ciphertext_blob_b64"].as_str();
+        let (Some(plaintext), Some(blob)) = (plaintext, blob) else {
+            return Err("needs a KMS endpoint (AWS_ENDPOINT_URL_KMS) or a recorded data key (kms_plaintext_data_key_hex, kms_ciphertext_blob_b64)".into());
+        };
+        let blob = BASE64.decode(blob).map_err(|e| format!("kms_ciphertext_blob_b64: {e}"))?;
+        Ok(Arc::new(RecordedDataKey::new(&decode_hex(plaintext)?, &blob)))
+    }
+
+    /// Most Recent, offline: the versions from the file's `meta_table` rows (decrypted with
+    /// `meta_provider`) or its `version_keys`.
+    async fn most_recent_provider(
+        &self,
+        spec: &Value,
+    ) -> Result<Arc<dyn CryptographicMaterialsProvider>, String> {
+        let name = spec["material_name"].as_str().ok_or("no `material_name`")?;
+        let mut versions = BTreeMap::new();
+        if let Some(rows) = self.json["meta_table"].as_array().filter(|rows| !rows.is_empty()) {
+            let meta_table = spec["meta_table_name"].as_str().ok_or("no `meta_table_name`")?;
+            let meta = ItemEncryptor::from_arc(
+                provider_from_spec(&spec["meta_provider"])
+                    .map_err(|e| format!("meta_provider: {e}"))?,
+            );
+            let schema = TableSchema::builder(meta_table)
+                .partition_key("N")
+                .sort_key("V")
+                .build()
+                .map_err(|e| e.to_string())?;
+            for (index, row) in rows.iter().enumerate() {
+                let row =
+                    json::item_from_json(row).map_err(|e| format!("meta_table[{index}]: {e}"))?;
+                let row = meta
+                    .decrypt_item(&schema, row)
+                    .await
+                    .map_err(|e| format!("meta_table[{index}]: {e}"))?;
+                let field =
+                    |n: &str| row.get(n).ok_or_else(|| format!("meta_table[{index}] lacks `{n}`"));
+                let version: u64 = field("V")?
+                    .as_n()
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("V is not a version")?;
+                let bytes = |n: &str| {
+                    field(n).and_then(|v| {
+                        v.as_b()
+                            .map(|b| b.as_ref().to_vec())
+                            .map_err(|_| format!("`{n}` is not binary"))
+                    })
+                };
+                versions.insert(version, (bytes("enc")?, bytes("int")?));
+            }
+        } else if let Some(keys) = self.json["version_keys"].as_object() {
+            for (version, keys) in keys {
+                let version: u64 =
+                    version.parse().map_err(|_| format!("version `{version}` is not a number"))?;
+                let hex = |n: &str| {
+                    keys[n]
+                        .as_str()
+                        .ok_or_else(|| format!("version_keys.{version}.{n} missing"))
+                        .and_then(decode_hex)
+                };
+                versions.insert(version, (hex("enc_hex")?, hex("int_hex")?));
+            }
+        } else {
+            return Err("a most-recent file needs `meta_table` rows or `version_keys`".into());
+        }
+        let store = FixedVersions { versions };
+        let provider = MostRecentProvider::new(Arc::new(store), name, Duration::from_hours(1))
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(provider))
     }
 
     /// Decrypts `encrypted_item` and compares it with `plaintext_item`.
@@ -147,7 +274,7 @@ impl VectorFile {
     /// Says what failed.
     pub async fn check_decrypt(&self) -> Result<(), String> {
         let schema = self.schema()?;
-        let encryptor = ItemEncryptor::from_arc(self.provider()?);
+        let encryptor = ItemEncryptor::from_arc(self.provider().await?);
         let decrypted = encryptor
             .decrypt_item(&schema, self.encrypted_item()?)
             .await
@@ -163,7 +290,7 @@ impl VectorFile {
     /// Says what failed.
     pub async fn encrypt(&self, format: Format) -> Result<Value, String> {
         let schema = self.schema()?;
-        let encryptor = ItemEncryptor::from_arc(self.provider()?).with_write_format(format);
+        let encryptor = ItemEncryptor::from_arc(self.provider().await?).with_write_format(format);
         let encrypted = encryptor
             .encrypt_item(&schema, self.plaintext_item()?)
             .await
@@ -195,7 +322,7 @@ impl VectorFile {
     pub async fn check(&self) -> Result<(), String> {
         self.check_decrypt().await?;
         let format = self.format()?;
-        let rewritten = Self { path: self.path.clone(), json: self.encrypt(format).await? };
+        let rewritten = Self { json: self.encrypt(format).await?, ..self.clone() };
         rewritten.check_decrypt().await.map_err(|e| format!("re-encrypted item: {e}"))
     }
 
@@ -360,6 +487,38 @@ pub fn provider_from_spec(spec: &Value) -> Result<Arc<dyn CryptographicMaterials
         }
         other => return Err(format!("provider type `{other}` is not supported by this runner")),
     })
+}
+
+/// The versions of a vector file, as a read-only [`ProviderStore`].
+#[derive(Debug)]
+struct FixedVersions {
+    versions: BTreeMap<u64, (Vec<u8>, Vec<u8>)>,
+}
+
+#[async_trait::async_trait]
+impl ProviderStore for FixedVersions {
+    async fn max_version(&self, _: &str) -> ddb_encrypt::Result<Option<u64>> {
+        Ok(self.versions.keys().next_back().copied())
+    }
+
+    async fn provider(
+        &self,
+        name: &str,
+        version: u64,
+    ) -> ddb_encrypt::Result<Arc<dyn CryptographicMaterialsProvider>> {
+        let (enc, int) = self.versions.get(&version).ok_or_else(|| {
+            ddb_encrypt::Error::provider(format_args!("the file has no version {version}"), None)
+        })?;
+        MetaStore::version_provider(name, version, enc, int)
+    }
+
+    async fn get_or_create_provider(
+        &self,
+        name: &str,
+        version: u64,
+    ) -> ddb_encrypt::Result<Arc<dyn CryptographicMaterialsProvider>> {
+        self.provider(name, version).await
+    }
 }
 
 /// `true` if `value` looks like the value of an encrypted attribute (binary).

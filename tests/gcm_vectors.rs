@@ -56,7 +56,7 @@ async fn the_library_reproduces_every_vector_byte_for_byte() {
         pin_randomness(randomness);
 
         let encryptor =
-            ItemEncryptor::from_arc(file.provider().unwrap()).with_write_format(Format::Gcm);
+            ItemEncryptor::from_arc(file.provider().await.unwrap()).with_write_format(Format::Gcm);
         let encrypted = encryptor
             .encrypt_item(&file.schema().unwrap(), file.plaintext_item().unwrap())
             .await
@@ -74,7 +74,7 @@ async fn every_vector_decrypts_and_its_tampered_twins_fail() {
         let decrypted = json::item_from_json(&file.json["decrypted_item"]).unwrap();
 
         let schema = file.schema().unwrap();
-        let provider = file.provider().unwrap();
+        let provider = file.provider().await.unwrap();
         let strict = ItemEncryptor::from_arc(provider.clone()).accept_legacy(false);
         let encryptor = ItemEncryptor::from_arc(provider);
         let encrypted = file.encrypted_item().unwrap();

@@ -30,16 +30,22 @@ fn flip_byte(item: &mut json::Item, name: &str, index: usize) {
     item.insert(name.into(), AttributeValue::B(bytes.into()));
 }
 
+/// Every file written by the Python package: offline providers, Direct KMS (replaying the
+/// recorded data key) and Most Recent (versions from the file's meta rows).
+fn python_written() -> Vec<PathBuf> {
+    ["legacy", "kms", "most-recent"].iter().flat_map(|folder| vector_files(folder)).collect()
+}
+
 #[tokio::test]
-async fn python_written_legacy_vectors_decrypt_and_tampered_twins_fail() {
-    for (index, path) in vector_files("legacy").iter().enumerate() {
+async fn python_written_vectors_decrypt_and_tampered_twins_fail() {
+    for (index, path) in python_written().iter().enumerate() {
         let file = VectorFile::load(path).unwrap();
         let name = file.name();
         file.check_decrypt().await.unwrap_or_else(|e| panic!("vector {index} ({name}): {e}"));
 
         // Negative twins: one flipped byte in the signature, in a ciphertext, in a signed value.
         let schema = file.schema().unwrap();
-        let encryptor = ItemEncryptor::from_arc(file.provider().unwrap());
+        let encryptor = ItemEncryptor::from_arc(file.provider().await.unwrap());
         let encrypted = file.encrypted_item().unwrap();
         let mut targets = vec![SIGNATURE_ATTRIBUTE.to_owned()];
         targets.extend(
@@ -65,8 +71,8 @@ async fn python_written_legacy_vectors_decrypt_and_tampered_twins_fail() {
 }
 
 #[tokio::test]
-async fn runner_round_trips_every_legacy_vector() {
-    for (index, path) in vector_files("legacy").iter().enumerate() {
+async fn runner_round_trips_every_python_written_vector() {
+    for (index, path) in python_written().iter().enumerate() {
         let file = VectorFile::load(path).unwrap();
         file.check().await.unwrap_or_else(|e| panic!("vector {index} ({}): {e}", file.name()));
     }

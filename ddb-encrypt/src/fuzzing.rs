@@ -61,3 +61,7 @@ pub fn pin_randomness(bytes: impl Into<Vec<u8>>) {
 pub fn pinned_randomness_drained() -> bool {
     crate::crypto::rng::pinned::is_drained()
 }
+
+/// Replays a recorded KMS data key (vector files' offline mode).
+#[cfg(feature = "kms")]
+pub use crate::provider::RecordedDataKey;

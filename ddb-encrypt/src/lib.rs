@@ -1,4 +1,8 @@
-#![doc = include_str!("../../README.md")]
+#![cfg_attr(all(feature = "derive", feature = "kms"), doc = include_str!("../../README.md"))]
+#![cfg_attr(
+    not(all(feature = "derive", feature = "kms")),
+    doc = "Client-side encryption and signing of Amazon DynamoDB items (built without the default features; see the README)."
+)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -123,7 +123,14 @@ impl MetaStore {
         ])
     }
 
-    fn version_provider(
+    /// The provider a version row stands for: a [`WrappedMaterialsProvider`] with the row's
+    /// AES key-encryption key (`enc`) and HMAC-SHA256 key (`int`), naming
+    /// `material_name#version` in `amzn-ddb-meta-id`. For stores of your own.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if a key has an invalid length.
+    pub fn version_provider(
         material_name: &str,
         version: u64,
         enc: &[u8],

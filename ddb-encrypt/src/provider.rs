@@ -30,6 +30,9 @@ mod wrapped;
 #[cfg(feature = "kms")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kms")))]
 pub use aws_kms::AwsKmsMaterialsProvider;
+#[cfg(feature = "kms")]
+#[doc(hidden)]
+pub use aws_kms::RecordedDataKey;
 pub(crate) use most_recent::META_ID;
 pub use most_recent::{MostRecentProvider, ProviderStore};
 pub use static_keys::StaticMaterialsProvider;

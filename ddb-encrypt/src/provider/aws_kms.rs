@@ -225,36 +225,19 @@ impl CryptographicMaterialsProvider for AwsKmsMaterialsProvider {
                 None,
             ));
         }
-        let (encryption_key, signing_key) = derive_keys(&plaintext, 32, 32)?;
-        let mut md = MaterialDescription::new();
-        md.insert(EC_ATTR, "*keys*");
-        md.insert(keys::WRAP_ALG, "kms");
-        md.insert(keys::ENV_ALG, DEFAULT_ENV_ALG);
-        md.insert(SIG_ALG, DEFAULT_SIG_ALG);
-        md.insert(keys::ENV_KEY, BASE64.encode(blob));
-        Ok(EncryptionMaterials::new(encryption_key, signing_key).with_material_description(md))
+        encryption_materials(&plaintext, &blob)
     }
 
     async fn decryption_materials(
         &self,
         context: &EncryptionContext<'_>,
     ) -> Result<DecryptionMaterials> {
-        let md = context.material_description();
-        let env_alg = md.get(keys::ENV_ALG).unwrap_or(DEFAULT_ENV_ALG);
-        let sig_alg = md.get(SIG_ALG).unwrap_or(DEFAULT_SIG_ALG);
-        let (Some(enc_len), Some(mac_len)) =
-            (key_spec(env_alg, "AES"), key_spec(sig_alg, "HmacSHA256"))
-        else {
-            return Err(Error::Integrity);
-        };
-        let Some(env_key) = md.get(keys::ENV_KEY) else { return Err(Error::Integrity) };
-        let compact: String = env_key.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        let blob = BASE64.decode(compact).map_err(|_| Error::Integrity)?;
-        let ec = kms_context(context, env_alg, sig_alg)?;
+        let wrapped = WrappedDataKey::from_description(context.material_description())?;
+        let ec = kms_context(context, wrapped.env_alg, wrapped.sig_alg)?;
         let output = self
             .client
             .decrypt()
-            .ciphertext_blob(Blob::new(blob))
+            .ciphertext_blob(Blob::new(wrapped.blob.clone()))
             .set_encryption_context(Some(ec))
             .set_grant_tokens(self.grant_tokens())
             .send()
@@ -271,8 +254,89 @@ impl CryptographicMaterialsProvider for AwsKmsMaterialsProvider {
             return Err(Error::Integrity);
         }
         let plaintext = Zeroizing::new(output.plaintext.map(Blob::into_inner).unwrap_or_default());
-        let (decryption_key, signing_key) = derive_keys(&plaintext, enc_len, mac_len)?;
+        wrapped.decryption_materials(&plaintext)
+    }
+}
+
+/// The materials of a new item from a KMS data key and its encrypted copy.
+fn encryption_materials(plaintext: &[u8], blob: &[u8]) -> Result<EncryptionMaterials> {
+    let (encryption_key, signing_key) = derive_keys(plaintext, 32, 32)?;
+    let mut md = MaterialDescription::new();
+    md.insert(EC_ATTR, "*keys*");
+    md.insert(keys::WRAP_ALG, "kms");
+    md.insert(keys::ENV_ALG, DEFAULT_ENV_ALG);
+    md.insert(SIG_ALG, DEFAULT_SIG_ALG);
+    md.insert(keys::ENV_KEY, BASE64.encode(blob));
+    Ok(EncryptionMaterials::new(encryption_key, signing_key).with_material_description(md))
+}
+
+/// What an item's description says about its KMS data key.
+struct WrappedDataKey<'a> {
+    env_alg: &'a str,
+    sig_alg: &'a str,
+    enc_len: usize,
+    mac_len: usize,
+    blob: Vec<u8>,
+}
+
+impl<'a> WrappedDataKey<'a> {
+    fn from_description(md: &'a MaterialDescription) -> Result<Self> {
+        let env_alg = md.get(keys::ENV_ALG).unwrap_or(DEFAULT_ENV_ALG);
+        let sig_alg = md.get(SIG_ALG).unwrap_or(DEFAULT_SIG_ALG);
+        let (Some(enc_len), Some(mac_len)) =
+            (key_spec(env_alg, "AES"), key_spec(sig_alg, "HmacSHA256"))
+        else {
+            return Err(Error::Integrity);
+        };
+        let env_key = md.get(keys::ENV_KEY).ok_or(Error::Integrity)?;
+        let compact: String = env_key.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let blob = BASE64.decode(compact).map_err(|_| Error::Integrity)?;
+        Ok(Self { env_alg, sig_alg, enc_len, mac_len, blob })
+    }
+
+    fn decryption_materials(&self, plaintext: &[u8]) -> Result<DecryptionMaterials> {
+        let (decryption_key, signing_key) = derive_keys(plaintext, self.enc_len, self.mac_len)?;
         Ok(DecryptionMaterials::new(decryption_key, signing_key.verification_key()))
+    }
+}
+
+/// Replays one recorded KMS data key instead of calling KMS: for checking vector files
+/// offline. Items it decrypts must carry exactly the recorded encrypted key. Not for
+/// production use.
+#[doc(hidden)]
+pub struct RecordedDataKey {
+    plaintext: Zeroizing<Vec<u8>>,
+    blob: Vec<u8>,
+}
+
+impl fmt::Debug for RecordedDataKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordedDataKey").finish_non_exhaustive()
+    }
+}
+
+impl RecordedDataKey {
+    /// A recorded data key: its plaintext and the KMS ciphertext blob.
+    pub fn new(plaintext: &[u8], ciphertext_blob: &[u8]) -> Self {
+        Self { plaintext: Zeroizing::new(plaintext.to_vec()), blob: ciphertext_blob.to_vec() }
+    }
+}
+
+#[async_trait::async_trait]
+impl CryptographicMaterialsProvider for RecordedDataKey {
+    async fn encryption_materials(&self, _: &EncryptionContext<'_>) -> Result<EncryptionMaterials> {
+        encryption_materials(&self.plaintext, &self.blob)
+    }
+
+    async fn decryption_materials(
+        &self,
+        context: &EncryptionContext<'_>,
+    ) -> Result<DecryptionMaterials> {
+        let wrapped = WrappedDataKey::from_description(context.material_description())?;
+        if wrapped.blob != self.blob {
+            return Err(Error::provider("the item's KMS data key is not the recorded one", None));
+        }
+        wrapped.decryption_materials(&self.plaintext)
     }
 }
 
