@@ -6,9 +6,15 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
 
-use ddb_encrypt::{AttributeAction, EncryptedItem, Number, TableSchema};
+use ddb_encrypt::provider::{
+    CryptographicMaterialsProvider, DataKey, MostRecentProvider, ProviderStore, SigningKey,
+    StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
+};
+use ddb_encrypt::{AttributeAction, EncryptedItem, MetaStore, Number, TableSchema};
 
 use crate::json::Item;
 
@@ -79,6 +85,81 @@ pub fn typical_order() -> (TableSchema, Item) {
         ("ttl".to_owned(), n("1827321600")),
     ]);
     (schema, item)
+}
+
+/// The keys every benchmark uses (demo keys).
+#[derive(Debug)]
+pub struct BenchKeys {
+    /// The Static provider's AES-256 key.
+    pub aes: [u8; 32],
+    /// The HMAC-SHA256 signing key.
+    pub hmac: [u8; 32],
+    /// The Wrapped provider's key-encryption key.
+    pub kek: [u8; 32],
+}
+
+/// The benchmark keys.
+pub const BENCH_KEYS: BenchKeys = BenchKeys { aes: [0x42; 32], hmac: [0x17; 32], kek: [0x24; 32] };
+
+/// A benchmark item shape: its name, schema and plaintext.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    /// `small`, `typical` or `large`.
+    pub name: &'static str,
+    /// The table schema.
+    pub schema: TableSchema,
+    /// The plaintext item.
+    pub item: Item,
+}
+
+/// A small item: 3 attributes (a SIGN_ONLY key and two encrypted ones).
+///
+/// # Panics
+///
+/// Never: the schema is valid.
+pub fn small_item() -> (TableSchema, Item) {
+    let schema =
+        TableSchema::builder("Sessions").partition_key("session_id").build().expect("valid schema");
+    let item = HashMap::from([
+        ("session_id".to_owned(), s("sess-8c1f2a")),
+        ("user".to_owned(), s("ada")),
+        ("expires".to_owned(), n("1795785600")),
+    ]);
+    (schema, item)
+}
+
+/// A large item: a ~100 KB binary attribute and 10 small ones.
+///
+/// # Panics
+///
+/// Never: the schema is valid.
+pub fn large_item() -> (TableSchema, Item) {
+    let schema = TableSchema::builder("Documents")
+        .partition_key("doc_id")
+        .sort_key("revision")
+        .action("kind", AttributeAction::SignOnly)
+        .build()
+        .expect("valid schema");
+    let payload: Vec<u8> =
+        (0..100 * 1024).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let mut item = HashMap::from([
+        ("doc_id".to_owned(), s("doc-77")),
+        ("revision".to_owned(), n("12")),
+        ("kind".to_owned(), s("pdf")),
+        ("payload".to_owned(), AttributeValue::B(payload.into())),
+    ]);
+    for i in 0..7 {
+        item.insert(format!("meta_{i}"), s(&format!("value {i}")));
+    }
+    (schema, item)
+}
+
+/// The three benchmark shapes: small, typical, large.
+pub fn shapes() -> Vec<Shape> {
+    [("small", small_item()), ("typical", typical_order()), ("large", large_item())]
+        .into_iter()
+        .map(|(name, (schema, item))| Shape { name, schema, item })
+        .collect()
 }
 
 /// A line of [`TypedOrder`].
@@ -159,3 +240,85 @@ pub fn now_or_never<F: Future>(future: F) -> Option<F::Output> {
         Poll::Pending => None,
     }
 }
+
+/// Versioned material keys held in memory, as a read-only [`ProviderStore`]: for vector files
+/// and benchmarks of the Most Recent provider (a warm cache never asks the store again).
+#[derive(Debug)]
+pub struct InMemoryStore {
+    versions: BTreeMap<u64, (Vec<u8>, Vec<u8>)>,
+}
+
+impl InMemoryStore {
+    /// Versions and their `(enc, int)` keys.
+    pub fn new(versions: BTreeMap<u64, (Vec<u8>, Vec<u8>)>) -> Self {
+        Self { versions }
+    }
+}
+
+#[async_trait::async_trait]
+impl ProviderStore for InMemoryStore {
+    async fn max_version(&self, _: &str) -> ddb_encrypt::Result<Option<u64>> {
+        Ok(self.versions.keys().next_back().copied())
+    }
+
+    async fn provider(
+        &self,
+        name: &str,
+        version: u64,
+    ) -> ddb_encrypt::Result<Option<Arc<dyn CryptographicMaterialsProvider>>> {
+        let Some((enc, int)) = self.versions.get(&version) else {
+            return Ok(None);
+        };
+        MetaStore::version_provider(name, version, enc, int).map(Some)
+    }
+
+    async fn get_or_create_provider(
+        &self,
+        name: &str,
+        version: u64,
+    ) -> ddb_encrypt::Result<Arc<dyn CryptographicMaterialsProvider>> {
+        self.provider(name, version).await?.ok_or_else(|| {
+            ddb_encrypt::Error::provider(
+                format_args!("the in-memory store has no version {version} and makes none"),
+                None,
+            )
+        })
+    }
+}
+
+/// The benchmark providers: Static, Wrapped (AES key wrap) and Most Recent (warm, over one
+/// in-memory version), with [`BENCH_KEYS`].
+///
+/// # Panics
+///
+/// Never: the keys are valid.
+pub fn bench_providers() -> Vec<(&'static str, Arc<dyn CryptographicMaterialsProvider>)> {
+    let signing = || SigningKey::hmac_sha256(&BENCH_KEYS.hmac).expect("key");
+    let versions = BTreeMap::from([(0, (BENCH_KEYS.kek.to_vec(), BENCH_KEYS.hmac.to_vec()))]);
+    let most_recent = MostRecentProvider::new(
+        Arc::new(InMemoryStore::new(versions)),
+        BENCH_MATERIAL,
+        Duration::from_hours(1),
+    )
+    .expect("a valid material name");
+    vec![
+        (
+            "static",
+            Arc::new(StaticMaterialsProvider::new(
+                DataKey::from_bytes(&BENCH_KEYS.aes).expect("key"),
+                signing(),
+            )),
+        ),
+        (
+            "wrapped",
+            Arc::new(WrappedMaterialsProvider::new(
+                WrappingKey::aes(&BENCH_KEYS.kek).expect("key"),
+                signing(),
+            )),
+        ),
+        ("most-recent", Arc::new(most_recent)),
+    ]
+}
+
+/// The Most Recent benchmark material name.
+pub const BENCH_MATERIAL: &str = "bench";

@@ -13,14 +13,15 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use ddb_encrypt::__fuzz::RecordedDataKey;
 use ddb_encrypt::provider::{
     AwsKmsMaterialsProvider, CryptographicMaterialsProvider, DataKey, MostRecentProvider,
-    ProviderStore, SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
+    SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
     AttributeAction, AttributeActions, DESCRIPTION_ATTRIBUTE, Format, ItemEncryptor,
-    MaterialDescription, MetaStore, TableSchema,
+    MaterialDescription, TableSchema,
 };
 use serde_json::Value;
 
+use crate::fixtures::InMemoryStore;
 use crate::json::{self, Item, Numbers};
 
 /// The `format` value of GCM vector files.
@@ -261,7 +262,7 @@ impl VectorFile {
         } else {
             return Err("a most-recent file needs `meta_table` rows or `version_keys`".into());
         }
-        let store = FixedVersions { versions };
+        let store = InMemoryStore::new(versions);
         let provider = MostRecentProvider::new(Arc::new(store), name, Duration::from_hours(1))
             .map_err(|e| e.to_string())?;
         Ok(Arc::new(provider))
@@ -487,38 +488,6 @@ pub fn provider_from_spec(spec: &Value) -> Result<Arc<dyn CryptographicMaterials
         }
         other => return Err(format!("provider type `{other}` is not supported by this runner")),
     })
-}
-
-/// The versions of a vector file, as a read-only [`ProviderStore`].
-#[derive(Debug)]
-struct FixedVersions {
-    versions: BTreeMap<u64, (Vec<u8>, Vec<u8>)>,
-}
-
-#[async_trait::async_trait]
-impl ProviderStore for FixedVersions {
-    async fn max_version(&self, _: &str) -> ddb_encrypt::Result<Option<u64>> {
-        Ok(self.versions.keys().next_back().copied())
-    }
-
-    async fn provider(
-        &self,
-        name: &str,
-        version: u64,
-    ) -> ddb_encrypt::Result<Arc<dyn CryptographicMaterialsProvider>> {
-        let (enc, int) = self.versions.get(&version).ok_or_else(|| {
-            ddb_encrypt::Error::provider(format_args!("the file has no version {version}"), None)
-        })?;
-        MetaStore::version_provider(name, version, enc, int)
-    }
-
-    async fn get_or_create_provider(
-        &self,
-        name: &str,
-        version: u64,
-    ) -> ddb_encrypt::Result<Arc<dyn CryptographicMaterialsProvider>> {
-        self.provider(name, version).await
-    }
 }
 
 /// `true` if `value` looks like the value of an encrypted attribute (binary).

@@ -3,6 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::cast_possible_truncation)]
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -73,6 +74,26 @@ impl From<NumberError> for SerializeError {
 pub(crate) fn binary_header(len: usize) -> Result<[u8; 6], TooLong> {
     let len = u32::try_from(len).map_err(|_| TooLong)?.to_be_bytes();
     Ok([0, TAG_B, len[0], len[1], len[2], len[3]])
+}
+
+/// The serialization of a string or binary value, the two types that hold large values, in
+/// two parts so that it can be written without an intermediate buffer.
+pub(crate) struct Flat<'a> {
+    pub(crate) header: [u8; 6],
+    pub(crate) bytes: &'a [u8],
+}
+
+/// `value` as a [`Flat`] serialization; `None` for types other than `S` and `B`.
+pub(crate) fn flat(value: &AttributeValue) -> Option<Result<Flat<'_>, TooLong>> {
+    let (tag, bytes) = match value {
+        AttributeValue::S(s) => (TAG_S, s.as_bytes()),
+        AttributeValue::B(b) => (TAG_B, b.as_ref()),
+        _ => return None,
+    };
+    Some(u32::try_from(bytes.len()).map_err(|_| TooLong).map(|len| {
+        let len = len.to_be_bytes();
+        Flat { header: [0, tag, len[0], len[1], len[2], len[3]], bytes }
+    }))
 }
 
 /// Appends the canonical serialization of `value` to `out`.
@@ -203,6 +224,36 @@ pub(crate) fn deserialize(bytes: &[u8]) -> Result<AttributeValue, DecodeError> {
     let value = read_value(&mut reader, 0)?;
     reader.finish()?;
     Ok(value)
+}
+
+/// Decodes the serialized value at `range` of `buffer`, like [`deserialize`]. A string or binary
+/// value takes over `buffer` instead of being copied (leaving it empty); anything else is
+/// decoded from it, leaving it as it was. On error `buffer` keeps its bytes (possibly
+/// trimmed), for the caller to wipe.
+pub(crate) fn deserialize_owned(
+    buffer: &mut Vec<u8>,
+    range: Range<usize>,
+) -> Result<AttributeValue, DecodeError> {
+    let bytes = buffer.get(range.clone()).ok_or(DecodeError)?;
+    let tag = match bytes {
+        [0, tag @ (TAG_S | TAG_B), l0, l1, l2, l3, rest @ ..]
+            if usize::try_from(u32::from_be_bytes([*l0, *l1, *l2, *l3])) == Ok(rest.len()) =>
+        {
+            *tag
+        }
+        _ => return deserialize(bytes),
+    };
+    buffer.truncate(range.end);
+    buffer.drain(..range.start + 6);
+    let value = std::mem::take(buffer);
+    if tag == TAG_B {
+        return Ok(AttributeValue::B(Blob::new(value)));
+    }
+    String::from_utf8(value).map(AttributeValue::S).map_err(|invalid| {
+        // Handed back, so that the caller's buffer still wipes it.
+        *buffer = invalid.into_bytes();
+        DecodeError
+    })
 }
 
 fn read_value(r: &mut Reader<'_>, depth: usize) -> Result<AttributeValue, DecodeError> {

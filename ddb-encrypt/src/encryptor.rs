@@ -156,37 +156,90 @@ impl ItemEncryptor {
         if schema.all_do_nothing() {
             return Ok(item);
         }
-        let encrypted = check_plaintext(schema, &item)?;
         let gcm = self.write_format == Format::Gcm;
         if gcm && schema.gcm_info().is_none() {
             return Err(no_table_name());
+        }
+        for name in item.keys() {
+            // Every reserved name starts with `*`.
+            if name.starts_with('*') && is_reserved_name(name) {
+                return Err(Error::ReservedAttribute(name.clone()));
+            }
+            if name.is_empty() || name.len() > MAX_NAME_LEN {
+                return Err(Error::invalid_item(
+                    name,
+                    "attribute names must be 1 to 65535 bytes long",
+                ));
+            }
         }
         let materials = {
             let empty = MaterialDescription::new();
             self.provider.encryption_materials(&context(schema, &item, &empty)).await?
         };
+        let (mut entries, encrypted) = signed_entries(schema, &mut item);
         if encrypted > 0 && materials.encryption_key.is_none() {
             return Err(Error::config(
                 "the provider gave no encryption key, but the attribute actions encrypt attributes",
             ));
         }
-        let (cipher, description) = if gcm {
-            gcm_writer(schema, &materials, encrypted)?
-        } else {
-            legacy_writer(&materials, encrypted)?
-        };
+        // All of the item's randomness in one request: the GCM salt, then a nonce (or a CBC IV)
+        // per encrypted attribute, in signing order.
+        let (salt_len, per_attribute) =
+            if gcm { (aead::SALT_LEN, aead::NONCE_LEN) } else { (0, cbc::IV_LEN) };
+        let mut randomness = Randomness::new(salt_len + per_attribute * encrypted);
+        rng::fill(randomness.as_mut())?;
+        let (salt, mut fresh) = randomness.as_ref().split_at(salt_len);
+        let writer =
+            if gcm { gcm_writer(schema, &materials, salt)? } else { legacy_writer(&materials)? };
         let mut string_to_sign = materials.signing_key.start();
-        let mut entries = sorted(&mut item);
-        add_signed_attributes(
+        let mut plaintext = Zeroizing::new(Vec::with_capacity(256));
+        let mut aad = Vec::with_capacity(64);
+        sign_entries(
             schema,
             &mut entries,
-            gcm.then_some(description.as_slice()),
+            gcm.then_some(writer.description.as_slice()),
             &mut string_to_sign,
-            |index, name, value| {
-                let mut plaintext = Zeroizing::new(Vec::with_capacity(64));
-                attribute::serialize(value, NumberForm::Exact, &mut plaintext)
-                    .map_err(|e| Error::invalid_item(name, e.reason()))?;
-                *value = AttributeValue::B(Blob::new(cipher.encrypt(index, name, &plaintext)?));
+            |entry| {
+                let (random, rest) = fresh.split_at(per_attribute.min(fresh.len()));
+                fresh = rest;
+                // The stored value is built in one buffer of its final size: the nonce or IV,
+                // the serialized plaintext, then it is encrypted in place. Strings and
+                // binaries, which hold the large values, are written into it directly.
+                let too_long = |_| Error::invalid_item(entry.name, "the value is too long");
+                let mut stored = Zeroizing::new(Vec::new());
+                let body = if let Some(flat) = attribute::flat(entry.value) {
+                    let flat = flat.map_err(too_long)?;
+                    stored
+                        .reserve_exact(random.len() + flat.header.len() + flat.bytes.len() + TAIL);
+                    stored.extend_from_slice(random);
+                    stored.extend_from_slice(&flat.header);
+                    flat.bytes
+                } else {
+                    plaintext.clear();
+                    attribute::serialize(entry.value, NumberForm::Exact, &mut plaintext)
+                        .map_err(|e| Error::invalid_item(entry.name, e.reason()))?;
+                    stored.reserve_exact(random.len() + plaintext.len() + TAIL);
+                    stored.extend_from_slice(random);
+                    &plaintext
+                };
+                stored.extend_from_slice(body);
+                let sealed = match (&writer.gcm, writer.cbc_key) {
+                    (Some(cipher), _) if random.len() == aead::NONCE_LEN => {
+                        aead::attribute_aad_into(entry.name, &mut aad);
+                        cipher.encrypt_in_place(&aad, &mut stored)
+                    }
+                    (None, Some(key)) if random.len() == cbc::IV_LEN => {
+                        cbc::encrypt_in_place(key, &mut stored)
+                    }
+                    (None, None) => {
+                        return Err(Error::config(
+                            "no content key for an ENCRYPT_AND_SIGN attribute",
+                        ));
+                    }
+                    _ => None,
+                };
+                sealed.ok_or(Error::Random)?;
+                *entry.value = AttributeValue::B(Blob::new(std::mem::take(&mut *stored)));
                 Ok(())
             },
             Error::invalid_item,
@@ -194,7 +247,10 @@ impl ItemEncryptor {
         drop(entries);
         let signature = materials.signing_key.sign(string_to_sign)?;
         item.insert(SIGNATURE_ATTRIBUTE.to_owned(), AttributeValue::B(Blob::new(signature)));
-        item.insert(DESCRIPTION_ATTRIBUTE.to_owned(), AttributeValue::B(Blob::new(description)));
+        item.insert(
+            DESCRIPTION_ATTRIBUTE.to_owned(),
+            AttributeValue::B(Blob::new(writer.description)),
+        );
         Ok(item)
     }
 
@@ -225,17 +281,13 @@ impl ItemEncryptor {
             self.provider.decryption_materials(&context(schema, &item, &envelope.md)).await?;
 
         let mut string_to_sign = materials.verification_key.start();
-        let mut entries = sorted(&mut item);
-        let mut encrypted = 0;
-        add_signed_attributes(
+        let (mut entries, encrypted) = signed_entries(schema, &mut item);
+        sign_entries(
             schema,
             &mut entries,
             envelope.salt.is_some().then_some(envelope.description.as_slice()),
             &mut string_to_sign,
-            |_, _, value| {
-                encrypted += 1;
-                if value.is_b() { Ok(()) } else { Err(Error::Integrity) }
-            },
+            |entry| if entry.value.is_b() { Ok(()) } else { Err(Error::Integrity) },
             |_, _| Error::Integrity,
         )?;
         materials.verification_key.verify(string_to_sign, &envelope.signature)?;
@@ -244,88 +296,209 @@ impl ItemEncryptor {
             return Ok(item);
         }
 
-        // Only now that the signature holds: unwrap the content key and decrypt.
-        let cipher = envelope.reader(schema, materials.decryption_key)?;
-        for (name, value) in entries {
-            if action_of(schema, name).0 != AttributeAction::EncryptAndSign {
-                continue;
-            }
-            let AttributeValue::B(ciphertext) = &*value else {
+        // Only now that the signature holds: unwrap the content key and decrypt, in place.
+        let reader = envelope.reader(schema, materials.decryption_key)?;
+        let mut aad = Vec::with_capacity(64);
+        for entry in entries.into_iter().filter(|e| e.action == AttributeAction::EncryptAndSign) {
+            let AttributeValue::B(blob) =
+                std::mem::replace(entry.value, AttributeValue::Null(true))
+            else {
                 return Err(Error::Integrity);
             };
-            let plaintext = cipher.decrypt(name, ciphertext.as_ref()).ok_or(Error::Integrity)?;
-            *value = attribute::deserialize(&plaintext).map_err(|_| Error::Integrity)?;
+            let mut buffer = Zeroizing::new(blob.into_inner());
+            let plaintext = match &reader {
+                Reader::Gcm(cipher) => {
+                    aead::attribute_aad_into(entry.name, &mut aad);
+                    cipher.decrypt_in_place(&aad, &mut buffer)
+                }
+                Reader::Cbc(key) => cbc::decrypt_in_place(key, &mut buffer),
+            }
+            .ok_or(Error::Integrity)?;
+            // A string or binary takes the buffer over: no copy, and nothing left to wipe.
+            *entry.value = attribute::deserialize_owned(&mut buffer, plaintext)
+                .map_err(|_| Error::Integrity)?;
         }
         Ok(item)
     }
 }
 
-/// Refuses reserved and over-long names; counts the attributes to encrypt.
-fn check_plaintext(schema: &TableSchema, item: &Item) -> Result<usize> {
+/// Room after the plaintext in a stored value: the GCM tag or the CBC padding.
+const TAIL: usize = 16;
+
+/// The randomness of one item: on the stack unless the item has very many encrypted
+/// attributes.
+#[allow(clippy::large_enum_variant, reason = "on the stack on purpose: no allocation per item")]
+enum Randomness {
+    Inline([u8; 512], usize),
+    Heap(Vec<u8>),
+}
+
+impl Randomness {
+    fn new(len: usize) -> Self {
+        if len <= 512 { Self::Inline([0; 512], len) } else { Self::Heap(vec![0; len]) }
+    }
+
+    fn as_mut(&mut self) -> &mut [u8] {
+        match self {
+            Self::Inline(bytes, len) => bytes.get_mut(..*len).unwrap_or_default(),
+            Self::Heap(bytes) => bytes,
+        }
+    }
+
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Self::Inline(bytes, len) => bytes.get(..*len).unwrap_or_default(),
+            Self::Heap(bytes) => bytes,
+        }
+    }
+}
+
+/// A signed attribute of an item, with its action and the hash of its name resolved once.
+struct Entry<'a> {
+    name: &'a String,
+    value: &'a mut AttributeValue,
+    action: AttributeAction,
+    name_hash: [u8; 32],
+}
+
+/// The item's signed attributes (DO_NOTHING ones left out) sorted by name (code-point order),
+/// and how many of them are ENCRYPT_AND_SIGN. Actions and name hashes come from one merge of
+/// the sorted names with the schema's sorted configured names.
+fn signed_entries<'a>(schema: &TableSchema, item: &'a mut Item) -> (Vec<Entry<'a>>, usize) {
+    let mut entries: Vec<Entry<'a>> = item
+        .iter_mut()
+        .map(|(name, value)| Entry {
+            name,
+            value,
+            action: AttributeAction::DoNothing,
+            name_hash: [0; 32],
+        })
+        .collect();
+    entries.sort_unstable_by(|a, b| a.name.cmp(b.name));
+    let mut known = schema.known().iter().peekable();
     let mut encrypted = 0;
-    for name in item.keys() {
-        if is_reserved_name(name) {
-            return Err(Error::ReservedAttribute(name.clone()));
-        }
-        if name.is_empty() || name.len() > MAX_NAME_LEN {
-            return Err(Error::invalid_item(name, "attribute names must be 1 to 65535 bytes long"));
-        }
-        if action_of(schema, name).0 == AttributeAction::EncryptAndSign {
+    for entry in &mut entries {
+        while known.next_if(|(name, _)| name.as_str() < entry.name.as_str()).is_some() {}
+        (entry.action, entry.name_hash) = match known.peek() {
+            Some((name, info)) if name == entry.name => (info.action, info.name_hash),
+            _ => schema.resolve_unknown(entry.name),
+        };
+        if entry.action == AttributeAction::EncryptAndSign {
             encrypted += 1;
         }
     }
-    Ok(encrypted)
+    entries.retain(|e| {
+        matches!(e.action, AttributeAction::SignOnly | AttributeAction::EncryptAndSign)
+    });
+    (entries, encrypted)
+}
+
+/// Feeds the string to sign (legacy-format.md 4.1, gcm-format.md 4) of the sorted `entries`
+/// into `sts`. `encrypt` is called on each ENCRYPT_AND_SIGN entry first, in order, and must
+/// leave a `B` value. With `description`, the GCM format's signed description takes its
+/// sorted place.
+fn sign_entries(
+    schema: &TableSchema,
+    entries: &mut [Entry<'_>],
+    description: Option<&[u8]>,
+    sts: &mut StringToSign,
+    mut encrypt: impl FnMut(&mut Entry<'_>) -> Result<()>,
+    invalid: impl Fn(&str, &'static str) -> Error,
+) -> Result<()> {
+    let form = if description.is_some() { NumberForm::Exact } else { NumberForm::Python };
+    sts.update(schema.table_hash());
+    let mut description = description;
+    let mut scratch = Vec::new();
+    for entry in entries.iter_mut() {
+        if let Some(bytes) = description.filter(|_| entry.name.as_str() > DESCRIPTION_ATTRIBUTE) {
+            add_attribute(sts, &DESCRIPTION_NAME_HASH, &SIGN_ONLY_LABEL_HASH, &binary_hash(bytes));
+            description = None;
+        }
+        if entry.action == AttributeAction::SignOnly {
+            scratch.clear();
+            attribute::serialize(entry.value, form, &mut scratch)
+                .map_err(|e| invalid(entry.name, e.reason()))?;
+            let hash = Sha256::digest(&scratch).into();
+            add_attribute(sts, &entry.name_hash, &SIGN_ONLY_LABEL_HASH, &hash);
+        } else {
+            encrypt(entry)?;
+            let AttributeValue::B(ciphertext) = &*entry.value else {
+                return Err(invalid(entry.name, "encrypted value is not binary"));
+            };
+            let hash = binary_hash(ciphertext.as_ref());
+            add_attribute(sts, &entry.name_hash, &ENCRYPTED_LABEL_HASH, &hash);
+        }
+    }
+    if let Some(bytes) = description {
+        add_attribute(sts, &DESCRIPTION_NAME_HASH, &SIGN_ONLY_LABEL_HASH, &binary_hash(bytes));
+    }
+    Ok(())
 }
 
 fn no_table_name() -> Error {
     Error::config("the GCM format binds items to a table name; build the TableSchema with one")
 }
 
-/// The description entries and the cipher of a GCM item.
-fn gcm_writer(
+/// How an item's attributes are encrypted, and its encoded description.
+struct Writer<'a> {
+    gcm: Option<ItemCipher>,
+    cbc_key: Option<&'a DataKey>,
+    description: Vec<u8>,
+}
+
+/// The description and the cipher of a GCM item.
+fn gcm_writer<'a>(
     schema: &TableSchema,
-    materials: &EncryptionMaterials,
-    encrypted: usize,
-) -> Result<(Cipher, Vec<u8>)> {
-    let mut md = materials.material_description.clone();
-    check_gcm_wrapping(&md).map_err(|()| {
+    materials: &'a EncryptionMaterials,
+    salt: &[u8],
+) -> Result<Writer<'a>> {
+    let md = &materials.material_description;
+    check_gcm_wrapping(md).map_err(|()| {
         Error::config(
             "the provider's material description has only one of amzn-ddb-env-key and \
              amzn-ddb-wrap-alg, or an unknown wrap algorithm",
         )
     })?;
-    let content_key = match &materials.encryption_key {
-        Some(key) => Some(key.as_aes256().ok_or_else(|| wrong_key_length(key))?),
+    let salt: &[u8; aead::SALT_LEN] = salt.try_into().map_err(|_| Error::Random)?;
+    let gcm = match &materials.encryption_key {
+        Some(key) => {
+            let content_key = key.as_aes256().ok_or_else(|| wrong_key_length(key))?;
+            Some(ItemCipher::new(content_key, salt, schema.gcm_info().unwrap_or_default()))
+        }
         None => None,
     };
-    // One request for all of the item's randomness: the salt, then a nonce per attribute.
-    let mut randomness = vec![0; aead::SALT_LEN + aead::NONCE_LEN * encrypted];
-    rng::fill(&mut randomness)?;
-    let nonces = randomness.split_off(aead::SALT_LEN);
-    let salt: [u8; aead::SALT_LEN] = randomness.try_into().map_err(|_| Error::Random)?;
-    md.insert(keys::SYM_MODE, sym_mode::GCM);
-    md.insert(keys::SIGNING_ALG, materials.signing_key.algorithm());
-    md.insert(keys::ITEM_SALT, BASE64.encode(salt));
-    md.insert(keys::FORMAT, GCM_FORMAT_VERSION);
-    let info = schema.gcm_info().unwrap_or_default();
-    let cipher = content_key.map(|key| Box::new(ItemCipher::new(key, &salt, info)));
-    Ok((Cipher::Gcm { cipher, nonces }, encode(&md)?))
+    let mut encoded = [0u8; 44];
+    let encoded_len = BASE64.encode_slice(salt, &mut encoded).map_err(|_| Error::Random)?;
+    let encoded_salt = std::str::from_utf8(encoded.get(..encoded_len).unwrap_or_default())
+        .map_err(|_| Error::Random)?;
+    // The encryptor's entries, sorted by key; they win over the provider's.
+    let description = md
+        .encode_with(&[
+            (keys::SIGNING_ALG, materials.signing_key.algorithm()),
+            (keys::SYM_MODE, sym_mode::GCM),
+            (keys::FORMAT, GCM_FORMAT_VERSION),
+            (keys::ITEM_SALT, encoded_salt),
+        ])
+        .map_err(|_| too_long())?;
+    Ok(Writer { gcm, cbc_key: None, description })
 }
 
-/// The description entries and the cipher of a legacy item.
-fn legacy_writer(materials: &EncryptionMaterials, encrypted: usize) -> Result<(Cipher, Vec<u8>)> {
-    let mut md = materials.material_description.clone();
-    if materials.encryption_key.is_some() {
-        md.insert(keys::SYM_MODE, sym_mode::CBC);
+/// The description and the key of a legacy item.
+fn legacy_writer(materials: &EncryptionMaterials) -> Result<Writer<'_>> {
+    let md = &materials.material_description;
+    let algorithm = materials.signing_key.algorithm();
+    let description = match materials.encryption_key {
+        Some(_) => {
+            md.encode_with(&[(keys::SIGNING_ALG, algorithm), (keys::SYM_MODE, sym_mode::CBC)])
+        }
+        None => md.encode_with(&[(keys::SIGNING_ALG, algorithm)]),
     }
-    md.insert(keys::SIGNING_ALG, materials.signing_key.algorithm());
-    let mut ivs = vec![0; cbc::IV_LEN * encrypted];
-    rng::fill(&mut ivs)?;
-    Ok((Cipher::Cbc { key: materials.encryption_key.clone(), ivs }, encode(&md)?))
+    .map_err(|_| too_long())?;
+    Ok(Writer { gcm: None, cbc_key: materials.encryption_key.as_ref(), description })
 }
 
-fn encode(md: &MaterialDescription) -> Result<Vec<u8>> {
-    md.to_bytes().map_err(|_| Error::config("material description longer than 4 GiB"))
+fn too_long() -> Error {
+    Error::config("material description longer than 4 GiB")
 }
 
 fn wrong_key_length(key: &DataKey) -> Error {
@@ -333,70 +506,6 @@ fn wrong_key_length(key: &DataKey) -> Error {
         "the GCM format needs a 256-bit content key; the provider gave a {}-bit key",
         key.len() * 8
     ))
-}
-
-/// The item's attributes sorted by name (code-point order), values mutable in place.
-fn sorted(item: &mut Item) -> Vec<(&String, &mut AttributeValue)> {
-    let mut entries: Vec<_> = item.iter_mut().collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    entries
-}
-
-/// Feeds the string to sign (legacy-format.md 4.1, gcm-format.md 4) of the sorted `entries`
-/// into `sts`. `encrypt` is called on each ENCRYPT_AND_SIGN value first, with its index among
-/// them, and must leave a `B` value. With `description`, the GCM format's signed description
-/// takes its sorted place.
-fn add_signed_attributes(
-    schema: &TableSchema,
-    entries: &mut [(&String, &mut AttributeValue)],
-    description: Option<&[u8]>,
-    sts: &mut StringToSign,
-    mut encrypt: impl FnMut(usize, &str, &mut AttributeValue) -> Result<()>,
-    invalid: impl Fn(&str, &'static str) -> Error,
-) -> Result<()> {
-    let form = if description.is_some() { NumberForm::Exact } else { NumberForm::Python };
-    sts.update(schema.table_hash());
-    let mut description = description;
-    let mut scratch = Vec::with_capacity(64);
-    let mut index = 0;
-    for (name, value) in entries.iter_mut() {
-        if let Some(bytes) = description.filter(|_| name.as_str() > DESCRIPTION_ATTRIBUTE) {
-            add_attribute(sts, &DESCRIPTION_NAME_HASH, &SIGN_ONLY_LABEL_HASH, &binary_hash(bytes));
-            description = None;
-        }
-        let (action, name_hash) = action_of(schema, name);
-        match action {
-            AttributeAction::SignOnly => {
-                scratch.clear();
-                attribute::serialize(value, form, &mut scratch)
-                    .map_err(|e| invalid(name, e.reason()))?;
-                add_attribute(
-                    sts,
-                    &name_hash,
-                    &SIGN_ONLY_LABEL_HASH,
-                    &Sha256::digest(&scratch).into(),
-                );
-            }
-            AttributeAction::EncryptAndSign => {
-                encrypt(index, name, value)?;
-                index += 1;
-                let AttributeValue::B(ciphertext) = &**value else {
-                    return Err(invalid(name, "encrypted value is not binary"));
-                };
-                add_attribute(
-                    sts,
-                    &name_hash,
-                    &ENCRYPTED_LABEL_HASH,
-                    &binary_hash(ciphertext.as_ref()),
-                );
-            }
-            _ => {}
-        }
-    }
-    if let Some(bytes) = description {
-        add_attribute(sts, &DESCRIPTION_NAME_HASH, &SIGN_ONLY_LABEL_HASH, &binary_hash(bytes));
-    }
-    Ok(())
 }
 
 /// The envelope attributes of a stored item, parsed and checked.
@@ -451,7 +560,7 @@ impl Envelope {
     }
 
     /// The cipher that decrypts the item's attributes, unwrapping the content key if needed.
-    fn reader(&self, schema: &TableSchema, key: Option<DecryptionKey>) -> Result<Cipher> {
+    fn reader(&self, schema: &TableSchema, key: Option<DecryptionKey>) -> Result<Reader> {
         let (key, unwrapped) = match key {
             Some(DecryptionKey::Ready(key)) => (key, false),
             Some(DecryptionKey::Deferred(unwrap)) => (unwrap().ok_or(Error::Integrity)?, true),
@@ -462,7 +571,7 @@ impl Envelope {
             }
         };
         let Some(salt) = &self.salt else {
-            return Ok(Cipher::Cbc { key: Some(key), ivs: Vec::new() });
+            return Ok(Reader::Cbc(key));
         };
         let content_key = match key.as_aes256() {
             Some(k) => k,
@@ -471,10 +580,7 @@ impl Envelope {
             None => return Err(wrong_key_length(&key)),
         };
         let info = schema.gcm_info().unwrap_or_default();
-        Ok(Cipher::Gcm {
-            cipher: Some(Box::new(ItemCipher::new(content_key, salt, info))),
-            nonces: Vec::new(),
-        })
+        Ok(Reader::Gcm(Box::new(ItemCipher::new(content_key, salt, info))))
     }
 }
 
@@ -490,17 +596,6 @@ fn context<'a>(
         item,
         material_description: md,
     }
-}
-
-/// The action of `name` and the hash of the name (precomputed for configured names).
-fn action_of(schema: &TableSchema, name: &str) -> (AttributeAction, [u8; 32]) {
-    if let Some(known) = schema.known(name) {
-        return (known.action, known.name_hash);
-    }
-    let action = schema.default_action();
-    let hash =
-        if action == AttributeAction::DoNothing { [0; 32] } else { Sha256::digest(name).into() };
-    (action, hash)
 }
 
 fn add_attribute(
@@ -539,39 +634,10 @@ fn decode_salt(text: Option<&str>) -> Option<[u8; aead::SALT_LEN]> {
     (BASE64.encode(salt) == text?).then_some(salt)
 }
 
-enum Cipher {
-    Gcm { cipher: Option<Box<ItemCipher>>, nonces: Vec<u8> },
-    Cbc { key: Option<DataKey>, ivs: Vec<u8> },
-}
-
-impl Cipher {
-    /// Encrypts the `index`-th encrypted attribute with its share of the item's randomness.
-    fn encrypt(&self, index: usize, name: &str, plaintext: &[u8]) -> Result<Vec<u8>> {
-        let missing = || Error::config("no content key for an ENCRYPT_AND_SIGN attribute");
-        match self {
-            Self::Gcm { cipher, nonces } => {
-                let nonce = nonces
-                    .get(index * aead::NONCE_LEN..(index + 1) * aead::NONCE_LEN)
-                    .and_then(|n| n.try_into().ok())
-                    .ok_or(Error::Random)?;
-                Ok(cipher.as_ref().ok_or_else(missing)?.encrypt(nonce, name, plaintext))
-            }
-            Self::Cbc { key, ivs } => {
-                let iv = ivs
-                    .get(index * cbc::IV_LEN..(index + 1) * cbc::IV_LEN)
-                    .and_then(|n| n.try_into().ok())
-                    .ok_or(Error::Random)?;
-                Ok(cbc::encrypt(key.as_ref().ok_or_else(missing)?, iv, plaintext))
-            }
-        }
-    }
-
-    fn decrypt(&self, name: &str, stored: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        match self {
-            Self::Gcm { cipher, .. } => cipher.as_ref()?.decrypt(name, stored),
-            Self::Cbc { key, .. } => cbc::decrypt(key.as_ref()?, stored),
-        }
-    }
+/// How an item's attributes are decrypted.
+enum Reader {
+    Gcm(Box<ItemCipher>),
+    Cbc(DataKey),
 }
 
 #[cfg(test)]

@@ -88,6 +88,35 @@ impl MaterialDescription {
         Ok(out)
     }
 
+    /// Encodes the description with `overrides` merged in: their entries, sorted by key, win
+    /// over the description's own. Builds no intermediate map.
+    pub(crate) fn encode_with(&self, overrides: &[(&str, &str)]) -> Result<Vec<u8>, TooLong> {
+        debug_assert!(overrides.is_sorted_by(|a, b| a.0 < b.0), "overrides sorted by key");
+        let len = self.entries.iter().map(|(k, v)| 8 + k.len() + v.len()).sum::<usize>()
+            + overrides.iter().map(|(k, v)| 8 + k.len() + v.len()).sum::<usize>();
+        let mut out = Vec::with_capacity(4 + len);
+        out.extend_from_slice(&VERSION);
+        let mut own = self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str())).peekable();
+        let mut added = overrides.iter().copied().peekable();
+        loop {
+            let next = match (own.peek(), added.peek()) {
+                (Some(a), Some(b)) if a.0 < b.0 => own.next(),
+                (Some(a), Some(b)) if a.0 == b.0 => {
+                    own.next();
+                    added.next()
+                }
+                (_, Some(_)) => added.next(),
+                (Some(_), None) => own.next(),
+                (None, None) => break,
+            };
+            if let Some((key, value)) = next {
+                codec::put_lv(&mut out, key.as_bytes())?;
+                codec::put_lv(&mut out, value.as_bytes())?;
+            }
+        }
+        Ok(out)
+    }
+
     /// Decodes a description written by any implementation: pairs in any order, the last of
     /// repeated keys wins (as in the Python and Java readers). Returns whether a key repeated,
     /// which the GCM format forbids.

@@ -235,16 +235,8 @@ impl ProviderStore for MetaStore {
         &self,
         material_name: &str,
         version: u64,
-    ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
-        self.load(material_name, version).await?.ok_or_else(|| {
-            Error::provider(
-                format_args!(
-                    "meta table `{}` has no version {material_name}#{version}",
-                    self.table_name
-                ),
-                None,
-            )
-        })
+    ) -> Result<Option<Arc<dyn CryptographicMaterialsProvider>>> {
+        self.load(material_name, version).await
     }
 
     async fn get_or_create_provider(
@@ -279,7 +271,16 @@ impl ProviderStore for MetaStore {
                     .as_service_error()
                     .is_some_and(aws_sdk_dynamodb::operation::put_item::PutItemError::is_conditional_check_failed_exception) =>
             {
-                self.provider(material_name, version).await
+                self.load(material_name, version).await?.ok_or_else(|| {
+                    Error::provider(
+                        format_args!(
+                            "meta table `{}`: version {material_name}#{version} exists but \
+                             could not be read back; check read access to the table",
+                            self.table_name
+                        ),
+                        None,
+                    )
+                })
             }
             Err(error) => Err(service_error("PutItem", &self.table_name, error)),
         }

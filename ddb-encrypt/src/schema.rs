@@ -2,6 +2,7 @@
 //! computed once.
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 
@@ -35,13 +36,19 @@ pub struct TableSchema {
     sort_key: Option<String>,
     actions: AttributeActions,
     /// Action and `H(utf8(name))` of every attribute with its own action.
-    known: HashMap<String, Known>,
+    /// Sorted by name: matched against an item's sorted names in one merge.
+    known: Vec<(String, Known)>,
     /// `H("TABLE>" + table name + "<TABLE")`.
     table_hash: [u8; 32],
     /// HKDF info of the GCM format's per-item key.
     gcm_info: Option<Vec<u8>>,
     all_do_nothing: bool,
+    /// `H(utf8(name))` of attributes without their own action, computed on first use.
+    name_hashes: Arc<RwLock<HashMap<String, [u8; 32]>>>,
 }
+
+/// Attributes without their own action whose name hashes are kept per schema.
+const NAME_HASH_CACHE: usize = 4096;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Known {
@@ -120,12 +127,30 @@ impl TableSchema {
         &self.actions
     }
 
-    pub(crate) fn known(&self, name: &str) -> Option<&Known> {
-        self.known.get(name)
+    /// The configured attributes, sorted by name.
+    pub(crate) fn known(&self) -> &[(String, Known)] {
+        &self.known
     }
 
-    pub(crate) fn default_action(&self) -> AttributeAction {
-        self.actions.default_action()
+    /// The action of an attribute without its own and `H(utf8(name))`, which the string to
+    /// sign needs for every signed attribute: computed once and kept (zero for DO_NOTHING,
+    /// which is not signed).
+    pub(crate) fn resolve_unknown(&self, name: &str) -> (AttributeAction, [u8; 32]) {
+        let action = self.actions.default_action();
+        if action == AttributeAction::DoNothing {
+            return (action, [0; 32]);
+        }
+        let cached = self.name_hashes.read().ok().and_then(|cache| cache.get(name).copied());
+        if let Some(hash) = cached {
+            return (action, hash);
+        }
+        let hash: [u8; 32] = Sha256::digest(name).into();
+        if let Ok(mut cache) = self.name_hashes.write()
+            && cache.len() < NAME_HASH_CACHE
+        {
+            cache.insert(name.to_owned(), hash);
+        }
+        (action, hash)
     }
 
     pub(crate) fn table_hash(&self) -> &[u8; 32] {
@@ -253,6 +278,7 @@ impl TableSchemaBuilder {
             table_hash,
             gcm_info,
             all_do_nothing,
+            name_hashes: Arc::default(),
         })
     }
 }

@@ -159,3 +159,33 @@ fn malformed_encodings_are_errors() {
     deep.extend_from_slice(&hex!("0000"));
     assert!(deserialize(&deep).is_err());
 }
+
+/// `deserialize_owned` agrees with `deserialize` on every input, valid or not, and takes the
+/// buffer over exactly for top-level strings and binaries.
+#[test]
+fn deserialize_owned_agrees_with_deserialize() {
+    let mut cases: Vec<Vec<u8>> =
+        [s(""), s("grüße"), b(b""), b(&[0xff; 70]), n("1"), s("x")].iter().map(ser).collect();
+    cases.push(ser(&AttributeValue::L(vec![s("a"), b(b"b")])));
+    cases.push(hex!("0073 00000002 ff fe").to_vec()); // invalid UTF-8
+    cases.push(hex!("0073 00000003 61 62").to_vec()); // short
+    cases.push(hex!("0062 00000001 61 62").to_vec()); // trailing byte
+    cases.push(hex!("0062 ffffffff").to_vec());
+    cases.push(hex!("0062 0000").to_vec());
+    cases.push(Vec::new());
+    for case in cases {
+        // Framed as a decrypted buffer: a prefix and a suffix around the plaintext.
+        let mut buffer = [b"nonce".as_slice(), &case, b"tag"].concat();
+        let range = 5..5 + case.len();
+        let expected = deserialize(&case).ok();
+        let got = deserialize_owned(&mut buffer, range).ok();
+        assert_eq!(got, expected, "{case:02x?}");
+        let taken = matches!(expected, Some(AttributeValue::S(_) | AttributeValue::B(_)));
+        assert_eq!(buffer.is_empty(), taken, "{case:02x?}");
+        if expected.is_some() && !taken {
+            assert_eq!(buffer, [b"nonce".as_slice(), &case, b"tag"].concat(), "left as it was");
+        }
+    }
+    let mut buffer = vec![0; 4];
+    assert!(deserialize_owned(&mut buffer, 2..9).is_err(), "a range past the end");
+}

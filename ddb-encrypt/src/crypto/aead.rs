@@ -1,6 +1,8 @@
 //! The GCM format's attribute encryption (gcm-format.md sections 2 and 3): a per-item key
 //! from HKDF-SHA256, then AES-256-GCM with the attribute name as associated data.
 
+use std::ops::Range;
+
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit};
 use hkdf::Hkdf;
@@ -37,47 +39,34 @@ impl ItemCipher {
         Self(Aes256Gcm::new(item_key.into()))
     }
 
-    /// Encrypts `plaintext`, returning `nonce || ciphertext || tag`.
-    pub(crate) fn encrypt(&self, nonce: &[u8; NONCE_LEN], name: &str, plaintext: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
-        out.extend_from_slice(nonce);
-        out.extend_from_slice(plaintext);
-        let tag = self
-            .0
-            .encrypt_inout_detached(
-                nonce.into(),
-                &attribute_aad(name),
-                (&mut out[NONCE_LEN..]).into(),
-            )
-            .unwrap_or_else(|_| unreachable!("DynamoDB values are far below GCM's length limit"));
-        out.extend_from_slice(&tag);
-        out
+    /// Encrypts `nonce || plaintext` in place with associated data `aad`, appending the tag:
+    /// `buffer` becomes `nonce || ciphertext || tag`, the stored form.
+    pub(crate) fn encrypt_in_place(&self, aad: &[u8], buffer: &mut Vec<u8>) -> Option<()> {
+        let (nonce, plaintext) = buffer.split_at_mut_checked(NONCE_LEN)?;
+        let nonce: &[u8; NONCE_LEN] = (&*nonce).try_into().ok()?;
+        let tag = self.0.encrypt_inout_detached(nonce.into(), aad, plaintext.into()).ok()?;
+        buffer.extend_from_slice(&tag);
+        Some(())
     }
 
-    /// Decrypts `nonce || ciphertext || tag`; `None` if it is too short or inauthentic.
-    pub(crate) fn decrypt(&self, name: &str, stored: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        if stored.len() < NONCE_LEN + TAG_LEN {
-            return None;
-        }
-        let (nonce, rest) = stored.split_at(NONCE_LEN);
-        let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
-        let mut buf = Zeroizing::new(ciphertext.to_vec());
-        self.0
-            .decrypt_inout_detached(
-                nonce.try_into().ok()?,
-                &attribute_aad(name),
-                buf.as_mut_slice().into(),
-                tag.try_into().ok()?,
-            )
-            .ok()?;
-        Some(buf)
+    /// Decrypts `nonce || ciphertext || tag` in place; where in `stored` the plaintext is,
+    /// or `None` if the input is too short or inauthentic.
+    pub(crate) fn decrypt_in_place(&self, aad: &[u8], stored: &mut [u8]) -> Option<Range<usize>> {
+        let end = stored.len().checked_sub(NONCE_LEN + TAG_LEN)? + NONCE_LEN;
+        let (nonce, rest) = stored.split_at_mut(NONCE_LEN);
+        let (ciphertext, tag) = rest.split_at_mut(end - NONCE_LEN);
+        let nonce: &[u8; NONCE_LEN] = (&*nonce).try_into().ok()?;
+        let tag: &[u8; TAG_LEN] = (&*tag).try_into().ok()?;
+        self.0.decrypt_inout_detached(nonce.into(), aad, ciphertext.into(), tag.into()).ok()?;
+        Some(NONCE_LEN..end)
     }
 }
 
-/// `"ddbe-gcm-attr" || LV(utf8(name))`.
-pub(crate) fn attribute_aad(name: &str) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(ATTRIBUTE_LABEL.len() + 4 + name.len());
+/// Writes `"ddbe-gcm-attr" || LV(utf8(name))` into `aad`.
+pub(crate) fn attribute_aad_into(name: &str, aad: &mut Vec<u8>) {
+    aad.clear();
     aad.extend_from_slice(ATTRIBUTE_LABEL);
-    let _ = codec::put_lv(&mut aad, name.as_bytes());
-    aad
+    // Attribute names are at most 65535 bytes (checked on encryption); a longer one, which
+    // only an altered item could hold, gets a prefix no real name has and fails to decrypt.
+    let _ = codec::put_lv(aad, name.as_bytes());
 }

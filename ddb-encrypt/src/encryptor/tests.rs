@@ -503,3 +503,11 @@ fn label_hashes_are_the_hashes_of_their_labels() {
     assert_eq!(ENCRYPTED_LABEL_HASH, <[u8; 32]>::from(Sha256::digest("ENCRYPTED")));
     assert_eq!(DESCRIPTION_NAME_HASH, <[u8; 32]>::from(Sha256::digest(DESCRIPTION_ATTRIBUTE)));
 }
+
+#[test]
+fn every_reserved_name_starts_with_a_star() {
+    // encrypt_item only looks closer at names starting with `*`.
+    for name in [DESCRIPTION_ATTRIBUTE, SIGNATURE_ATTRIBUTE, crate::item::RESERVED_PREFIX] {
+        assert!(name.starts_with('*'), "{name}");
+    }
+}

@@ -24,16 +24,12 @@ pub trait ProviderStore: Send + Sync + fmt::Debug {
     /// The newest version of `material_name`, if any.
     async fn max_version(&self, material_name: &str) -> Result<Option<u64>>;
 
-    /// The provider of an existing version.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Provider`] if the version does not exist.
+    /// The provider of a version; `None` if the version does not exist.
     async fn provider(
         &self,
         material_name: &str,
         version: u64,
-    ) -> Result<Arc<dyn CryptographicMaterialsProvider>>;
+    ) -> Result<Option<Arc<dyn CryptographicMaterialsProvider>>>;
 
     /// The provider of `version`, created if it does not exist yet. Two writers racing to create
     /// it both end up with the one that won.
@@ -190,11 +186,15 @@ impl MostRecentProvider {
 
     /// A version's provider, from the cache or the store. Versions never change, so a cached
     /// one stays valid; the cache only bounds memory.
+    ///
+    /// Only items name versions to decrypt, so a version the store does not have is the
+    /// integrity error: the item was altered, or written with keys this reader does not have.
     async fn version(&self, version: u64) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
         if let Some(provider) = self.cached(version) {
             return Ok(provider);
         }
-        let provider = self.store.provider(&self.material_name, version).await?;
+        let provider =
+            self.store.provider(&self.material_name, version).await?.ok_or(Error::Integrity)?;
         Self::remember(&mut self.lock(), version, provider.clone(), self.cache_size);
         Ok(provider)
     }

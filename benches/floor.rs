@@ -1,0 +1,162 @@
+//! The naive floor: only the cryptographic primitives an encrypted item needs, on the same
+//! items as the library benchmarks, with every hash recomputed per item (random salt and
+//! HKDF, AES-GCM or AES-CBC per encrypted attribute, the SHA-256 hashes of the string to
+//! sign, one HMAC, the key wrap for Wrapped). No conversion, no item handling.
+//!
+//! `cargo bench --bench floor`
+
+use std::hint::black_box;
+
+use aes_gcm::aead::AeadInOut;
+use aes_gcm::{Aes256Gcm, KeyInit};
+use aes_kw::KwAes256;
+use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::{BlockModeEncrypt, KeyIvInit};
+use criterion::{Criterion, criterion_group, criterion_main};
+use ddb_encrypt::AttributeAction;
+use ddb_encrypt_dev::fixtures::{Shape, shapes};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+/// What the floor needs of an item: per signed attribute, its name, action and serialized
+/// plaintext.
+struct Prepared {
+    table: String,
+    attributes: Vec<(String, AttributeAction, Vec<u8>)>,
+}
+
+fn prepare(shape: &Shape) -> Prepared {
+    let mut attributes: Vec<_> = shape
+        .item
+        .iter()
+        .map(|(name, value)| {
+            let bytes = ddb_encrypt::__fuzz::serialize_attribute(value, false).expect("serializes");
+            (name.clone(), shape.schema.action(name), bytes)
+        })
+        .filter(|(_, action, _)| *action != AttributeAction::DoNothing)
+        .collect();
+    attributes.sort_by(|a, b| a.0.cmp(&b.0));
+    Prepared { table: shape.schema.table_name().expect("a table").to_owned(), attributes }
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut out = [0; N];
+    getrandom::fill(&mut out).expect("OS RNG");
+    out
+}
+
+/// All of an item's randomness in one request to the OS (a salt of `salt` bytes, then `each`
+/// bytes per encrypted attribute), as the library does.
+fn item_randomness(prepared: &Prepared, salt: usize, each: usize) -> Vec<u8> {
+    let encrypted =
+        prepared.attributes.iter().filter(|a| a.1 == AttributeAction::EncryptAndSign).count();
+    let mut out = vec![0; salt + each * encrypted];
+    getrandom::fill(&mut out).expect("OS RNG");
+    out
+}
+
+/// Signs the string to sign, hashing everything afresh.
+fn sign(prepared: &Prepared, stored: &[Vec<u8>], mac_key: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(mac_key).expect("any length");
+    mac.update(&Sha256::digest(format!("TABLE>{}<TABLE", prepared.table)));
+    for ((name, action, _), value) in prepared.attributes.iter().zip(stored) {
+        mac.update(&Sha256::digest(name));
+        let label: &[u8] =
+            if *action == AttributeAction::SignOnly { b"PLAINTEXT" } else { b"ENCRYPTED" };
+        mac.update(&Sha256::digest(label));
+        mac.update(&Sha256::digest(value));
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn gcm_item(prepared: &Prepared, content_key: &[u8; 32], mac_key: &[u8]) -> Vec<u8> {
+    let randomness = item_randomness(prepared, 32, 12);
+    let (salt, mut nonces) = randomness.split_at(32);
+    let mut info = b"ddbe-gcm-item-key".to_vec();
+    info.extend_from_slice(&u32::try_from(prepared.table.len()).expect("short").to_be_bytes());
+    info.extend_from_slice(prepared.table.as_bytes());
+    let mut item_key = [0u8; 32];
+    Hkdf::<Sha256>::new(Some(salt), content_key).expand(&info, &mut item_key).expect("32 bytes");
+    let cipher = Aes256Gcm::new(&item_key.into());
+    let stored: Vec<Vec<u8>> = prepared
+        .attributes
+        .iter()
+        .map(|(name, action, plaintext)| {
+            if *action == AttributeAction::SignOnly {
+                return plaintext.clone();
+            }
+            let (nonce, rest) = nonces.split_at(12);
+            nonces = rest;
+            let nonce: [u8; 12] = nonce.try_into().expect("12 bytes");
+            let mut aad = b"ddbe-gcm-attr".to_vec();
+            aad.extend_from_slice(&u32::try_from(name.len()).expect("short").to_be_bytes());
+            aad.extend_from_slice(name.as_bytes());
+            let mut out = Vec::with_capacity(12 + plaintext.len() + 16);
+            out.extend_from_slice(&nonce);
+            out.extend_from_slice(plaintext);
+            let tag = cipher
+                .encrypt_inout_detached(&nonce.into(), &aad, (&mut out[12..]).into())
+                .expect("encrypts");
+            out.extend_from_slice(&tag);
+            out
+        })
+        .collect();
+    sign(prepared, &stored, mac_key)
+}
+
+fn cbc_item(prepared: &Prepared, content_key: &[u8; 32], mac_key: &[u8]) -> Vec<u8> {
+    let randomness = item_randomness(prepared, 0, 16);
+    let mut ivs = randomness.as_slice();
+    let stored: Vec<Vec<u8>> = prepared
+        .attributes
+        .iter()
+        .map(|(_, action, plaintext)| {
+            if *action == AttributeAction::SignOnly {
+                return plaintext.clone();
+            }
+            let (iv, rest) = ivs.split_at(16);
+            ivs = rest;
+            let iv: [u8; 16] = iv.try_into().expect("16 bytes");
+            let mut out = iv.to_vec();
+            out.extend(
+                cbc::Encryptor::<aes::Aes256>::new(content_key.into(), &iv.into())
+                    .encrypt_padded_vec::<Pkcs7>(plaintext),
+            );
+            out
+        })
+        .collect();
+    sign(prepared, &stored, mac_key)
+}
+
+fn wrap(kek: &[u8; 32]) -> [u8; 32] {
+    let content_key: [u8; 32] = random();
+    let mut wrapped = [0u8; 40];
+    KwAes256::new(kek.into()).wrap_key(&content_key, &mut wrapped).expect("wraps");
+    black_box(wrapped);
+    content_key
+}
+
+fn floor(c: &mut Criterion) {
+    let (key, mac_key, kek) = ([0x42u8; 32], [0x17u8; 32], [0x24u8; 32]);
+    for shape in shapes() {
+        let prepared = prepare(&shape);
+        let mut group = c.benchmark_group(format!("floor/{}", shape.name));
+        group.bench_function("gcm/static", |b| {
+            b.iter(|| black_box(gcm_item(&prepared, &key, &mac_key)));
+        });
+        group.bench_function("gcm/wrapped", |b| {
+            b.iter(|| black_box(gcm_item(&prepared, &wrap(&kek), &mac_key)));
+        });
+        group.bench_function("legacy/static", |b| {
+            b.iter(|| black_box(cbc_item(&prepared, &key, &mac_key)));
+        });
+        group.bench_function("legacy/wrapped", |b| {
+            b.iter(|| black_box(cbc_item(&prepared, &wrap(&kek), &mac_key)));
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, floor);
+criterion_main!(benches);
