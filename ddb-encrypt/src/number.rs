@@ -26,6 +26,9 @@ const EXPONENT_LIMIT: i64 = 1_000_000_000;
 pub(crate) enum NumberError {
     Syntax,
     TooManyDigits,
+    /// More than 38 digits as written (trailing zeros included): boto3's context rounds such a
+    /// number, so the Python client cannot sign it in a legacy item.
+    TooManyWrittenDigits,
     OutOfRange,
 }
 
@@ -34,6 +37,11 @@ impl NumberError {
         match self {
             Self::Syntax => "not a valid DynamoDB number",
             Self::TooManyDigits => "number has more than 38 significant digits",
+            Self::TooManyWrittenDigits => {
+                "number is written with more than 38 digits, which a legacy-format signature \
+                 cannot cover (the Python client refuses it too); drop trailing zeros or write \
+                 the item in the GCM format"
+            }
             Self::OutOfRange => "number magnitude is outside DynamoDB's range (1E-130 to 1E+126)",
         }
     }
@@ -180,7 +188,7 @@ impl Decimal {
         let written_len =
             u64::try_from(self.len).unwrap_or(u64::MAX).saturating_add(self.trailing_zeros);
         if written_len > MAX_DIGITS as u64 {
-            return Err(NumberError::TooManyDigits);
+            return Err(NumberError::TooManyWrittenDigits);
         }
         if self.adjusted() > PYTHON_EMAX || written_exponent < PYTHON_ETINY {
             return Err(NumberError::OutOfRange);

@@ -55,7 +55,7 @@ fn python_form_rounds_half_even_and_carries() {
 fn python_form_refuses_what_python_traps() {
     // 39 written digits (trailing zeros count): decimal.Rounded.
     let long = format!("1{}", "0".repeat(38));
-    assert_eq!(python(&long), Err(NumberError::TooManyDigits));
+    assert_eq!(python(&long), Err(NumberError::TooManyWrittenDigits));
     // Overflow of Emax 126.
     assert_eq!(python("1E+127"), Err(NumberError::OutOfRange));
     assert!(python("1E+126").is_ok());
