@@ -86,7 +86,13 @@ fn main() -> Result<(), String> {
             }
         }
     }
-    let typed = |f: &str| criterion(&criterion_root, "typed_vs_raw", f);
+    parts_table(&criterion_root, &python);
+    extras(&criterion_root, &dir);
+    Ok(())
+}
+
+fn extras(criterion_root: &Path, dir: &Path) {
+    let typed = |f: &str| criterion(criterion_root, "typed_vs_raw", f);
     if let (Some(te), Some(re), Some(ce), Some(td), Some(rd), Some(cd)) = (
         typed("encrypt/typed"),
         typed("encrypt/raw"),
@@ -129,5 +135,40 @@ fn main() -> Result<(), String> {
             t["encrypted_over_plain"].as_f64().unwrap_or(0.0) * 100.0
         );
     }
-    Ok(())
+}
+
+fn parts_table(criterion_root: &Path, python: &Value) {
+    println!();
+    println!(
+        "What no GCM implementation can avoid per item, each part alone (schema-only hashes precomputed):"
+    );
+    println!();
+    println!(
+        "| item | randomness µs | item key µs | AES-GCM µs | SHA-256/HMAC µs | all µs | Python static encrypt / all | Rust GCM static encrypt / all |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for shape in ["small", "typical", "large"] {
+        let part = |f: &str| criterion(criterion_root, &format!("parts/{shape}/gcm"), f);
+        let show = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
+        let all = part("all");
+        let py = python[format!("{shape}/static/encrypt")]
+            .as_f64()
+            .map(|t| t - python[format!("{shape}/static/copy-encrypt")].as_f64().unwrap_or(0.0));
+        let rust = criterion(criterion_root, &format!("item/{shape}"), "gcm/static/encrypt");
+        let over = |a: Option<f64>, digits: usize| match (a, all) {
+            (Some(a), Some(b)) if b > 0.0 && digits == 0 => format!("{:.0}x", a / b),
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.digits$}", a / b),
+            _ => "–".to_owned(),
+        };
+        println!(
+            "| {shape} | {} | {} | {} | {} | {} | {} | {} |",
+            show(part("randomness")),
+            show(part("item-key")),
+            show(part("aead")),
+            show(part("hashes")),
+            show(all),
+            over(py, 0),
+            over(rust, 2)
+        );
+    }
 }

@@ -1,0 +1,55 @@
+//! The fuzz targets' bodies over their committed corpora: the seeds (`fuzz/corpus/*/seed-*`)
+//! and the inputs of every crash found and fixed (`fuzz/regressions/*/*`). Fuzzing itself
+//! runs by hand (`fuzz/README.md`); this keeps what it found fixed.
+
+use std::path::Path;
+
+use ddb_encrypt::__fuzz::targets;
+
+fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut inputs = Vec::new();
+    for dir in [root.join("corpus").join(target), root.join("regressions").join(target)] {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry.expect("a readable directory").path();
+            let bytes = std::fs::read(&path).expect("a readable input");
+            inputs.push((path.display().to_string(), bytes));
+        }
+    }
+    inputs.sort();
+    inputs
+}
+
+fn run(target: &str, body: fn(&[u8]), at_least: usize) {
+    let inputs = inputs(target);
+    assert!(
+        inputs.len() >= at_least,
+        "{target}: {} inputs, expected at least {at_least}",
+        inputs.len()
+    );
+    for (name, bytes) in &inputs {
+        let outcome = std::panic::catch_unwind(|| body(bytes));
+        assert!(outcome.is_ok(), "{target}: {name} fails");
+    }
+    println!("{target}: {} inputs", inputs.len());
+}
+
+#[test]
+fn attribute_corpus() {
+    run("attribute", targets::attribute, 20);
+}
+
+#[test]
+fn material_description_corpus() {
+    run("material_description", targets::material_description, 6);
+}
+
+#[test]
+fn decrypt_item_corpus() {
+    run("decrypt_item", targets::decrypt_item, 32);
+    // The seeds are items that verify and decrypt, so that fuzzing starts past the signature.
+    for (name, bytes) in inputs("decrypt_item").iter().filter(|(name, _)| name.contains("/seed-")) {
+        assert!(targets::decrypts(bytes), "{name} does not decrypt");
+    }
+}
