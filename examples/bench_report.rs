@@ -103,7 +103,7 @@ fn extras(criterion_root: &Path, dir: &Path) {
     ) {
         println!();
         println!(
-            "Typed path (derive, typical order, GCM, Static): encrypt {te:.1} µs vs raw {re:.1} + to_item {ce:.1} = {:.1} µs ({:.0}%); decrypt {td:.1} µs vs raw {rd:.1} + from_item {cd:.1} = {:.1} µs ({:.0}%).",
+            "Typed path (derive, typical order, GCM, Static): encrypt {te:.1} µs vs raw {re:.1} + `to_item` {ce:.1} = {:.1} µs ({:.0}%); decrypt {td:.1} µs vs raw {rd:.1} + `from_item` {cd:.1} = {:.1} µs ({:.0}%).",
             re + ce,
             te / (re + ce) * 100.0,
             rd + cd,
@@ -115,7 +115,7 @@ fn extras(criterion_root: &Path, dir: &Path) {
         println!("Peak extra memory, large item:");
         for (name, m) in memory.as_object().into_iter().flatten() {
             println!(
-                "- {name}: item {} bytes; encrypt +{} bytes ({:.2}x), decrypt +{} bytes ({:.2}x)",
+                "- `{name}`: item {} bytes; encrypt +{} bytes ({:.2}x), decrypt +{} bytes ({:.2}x)",
                 m["item_bytes"],
                 m["encrypt_peak_extra_bytes"],
                 m["encrypt_ratio"].as_f64().unwrap_or(0.0),
@@ -127,7 +127,7 @@ fn extras(criterion_root: &Path, dir: &Path) {
     if let Ok(t) = read_json(&dir.join("throughput.json")) {
         println!();
         println!(
-            "Put throughput against the local server ({} puts, {} tasks): plain put_item {:.0}/s, EncryptedTable::put {:.0}/s: {:.0}%.",
+            "Put throughput against the local server ({} puts, {} tasks): plain `put_item` {:.0}/s, `EncryptedTable::put` {:.0}/s: {:.0}%.",
             t["puts"],
             t["tasks"],
             t["plain_puts_per_second"].as_f64().unwrap_or(0.0),
@@ -140,7 +140,7 @@ fn extras(criterion_root: &Path, dir: &Path) {
 fn parts_table(criterion_root: &Path, python: &Value) {
     println!();
     println!(
-        "What no GCM implementation can avoid per item, each part alone (schema-only hashes precomputed):"
+        "What no GCM writer can skip per item, each part alone on the same primitives (schema-only hashes precomputed):"
     );
     println!();
     println!(
