@@ -83,7 +83,8 @@ impl fmt::Debug for DataKey {
 }
 
 /// HMAC-SHA256 with its key already absorbed, so each item pays for the message only.
-/// `Hmac` zeroizes its state on drop (`hmac/zeroize`).
+/// The inner and outer SHA-256 states stand for the key; they wipe themselves on drop
+/// (`sha2/zeroize`, checked by a test below).
 #[derive(Clone)]
 struct HmacKey(Hmac<Sha256>);
 
@@ -273,4 +274,33 @@ pub(crate) fn rsa_private_key_from_pem(pem: &str) -> Result<PrivateKey> {
     let pem = Zeroizing::new(pem.trim().to_owned());
     PrivateKey::from_pkcs8_pem(&pem)
         .map_err(|_| Error::config("not a valid PKCS#8 PEM RSA private key (BEGIN PRIVATE KEY)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::digest::block_api::CoreProxy;
+
+    use super::*;
+
+    /// Compiles only while `T` wipes its memory when dropped.
+    fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+
+    #[test]
+    fn every_secret_a_key_holds_is_wiped_on_drop() {
+        // The AES key itself; the HMAC state with the key absorbed (signing and verification
+        // keys); the RSA private key, behind an `Arc`, wiped when the last clone goes.
+        // `Hmac` keeps its key as two SHA-256 block states, and wipes them by their own drop.
+        wiped_on_drop::<DataKey>();
+        wiped_on_drop::<<Sha256 as CoreProxy>::Core>();
+        wiped_on_drop::<Sha256>();
+        wiped_on_drop::<PrivateKey>();
+        wiped_on_drop::<Zeroizing<Vec<u8>>>();
+    }
+
+    #[test]
+    fn wiping_a_data_key_clears_every_byte() {
+        let mut key = DataKey::from_bytes(&[0xA5; 24]).expect("a 24-byte key");
+        key.zeroize();
+        assert_eq!(key.bytes, [0; 32]);
+    }
 }
