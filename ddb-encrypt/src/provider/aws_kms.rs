@@ -51,7 +51,12 @@ const DATA_KEY_LEN: i32 = 32;
 /// # Security
 ///
 /// Each item costs one KMS call to write and one to read; consider the Most Recent provider for
-/// high request rates. The plaintext data key is moved into zeroizing memory as soon as the SDK
+/// high request rates.
+///
+/// The encryption context holds a number key's text as the item has it, as in the Python and
+/// Java clients. DynamoDB returns numbers normalized (`42.0` comes back as `42`), so write number
+/// keys in that form (integers and keys from the derive always are): an item written with the
+/// key `42.0` would not open once read back from the table. The plaintext data key is moved into zeroizing memory as soon as the SDK
 /// returns it (copies inside the SDK's HTTP buffers are beyond this crate's reach).
 #[derive(Clone)]
 pub struct AwsKmsMaterialsProvider {

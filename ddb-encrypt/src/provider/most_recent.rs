@@ -39,7 +39,8 @@ pub trait ProviderStore: Send + Sync + fmt::Debug {
         version: u64,
     ) -> Result<Arc<dyn CryptographicMaterialsProvider>>;
 
-    /// Rotates: creates the version after the newest (version 0 if there is none).
+    /// Rotates: creates the version after the newest (version 0 if there is none, where the
+    /// Python client's `new_provider` fails).
     async fn new_provider(
         &self,
         material_name: &str,
