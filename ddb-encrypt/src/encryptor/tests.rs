@@ -373,7 +373,7 @@ fn legacy_description_is_unsigned_as_in_the_python_client() {
 }
 
 #[test]
-fn a_legacy_only_reader_refuses_legacy_items_and_reads_gcm() {
+fn a_reader_refusing_legacy_items_names_the_format_and_reads_gcm() {
     let (schema, plain) = minimal();
     let legacy = ItemEncryptor::new(static_provider()).with_write_format(Format::Legacy);
     let strict = ItemEncryptor::new(static_provider()).accept_legacy(false);
