@@ -19,6 +19,33 @@ fn read_json(path: &Path) -> Result<Value, String> {
     serde_json::from_str(line).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The Python package's time for `shape/provider/op`, in microseconds, net of the deepcopy
+/// the Rust side does outside timing.
+fn python_net(python: &Value, shape: &str, provider: &str, op: &str) -> Option<f64> {
+    let copy = python[format!("{shape}/{provider}/copy-{op}")].as_f64().unwrap_or(0.0);
+    python[format!("{shape}/{provider}/{op}")].as_f64().map(|t| t - copy)
+}
+
+fn show(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// `a / b` as a speed-up (`38x`).
+fn times(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.0}x", a / b),
+        _ => "–".to_owned(),
+    }
+}
+
+/// `a / b` as a fraction (`1.30`).
+fn fraction(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "–".to_owned(),
+    }
+}
+
 /// The median of a criterion benchmark, in microseconds.
 fn criterion(root: &Path, group: &str, function: &str) -> Option<f64> {
     let path = root
@@ -40,11 +67,7 @@ fn main() -> Result<(), String> {
     for shape in ["small", "typical", "large"] {
         for provider in ["static", "wrapped", "most-recent"] {
             for op in ["encrypt", "decrypt"] {
-                let key = format!("{shape}/{provider}/{op}");
-                // The Python figures are net of the deepcopy the Rust side does outside timing.
-                let py = python[&key].as_f64().map(|t| {
-                    t - python[format!("{shape}/{provider}/copy-{op}")].as_f64().unwrap_or(0.0)
-                });
+                let py = python_net(&python, shape, provider, op);
                 let legacy = criterion(
                     &criterion_root,
                     &format!("item/{shape}"),
@@ -65,23 +88,15 @@ fn main() -> Result<(), String> {
                         )
                     })
                     .flatten();
-                let show = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
-                let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-                    (Some(a), Some(b)) if b > 0.0 => format!("{:.0}x", a / b),
-                    _ => "–".to_owned(),
-                };
-                let floor_ratio = match (gcm, floor) {
-                    (Some(g), Some(f)) => format!("{:.2}", g / f),
-                    _ => "–".to_owned(),
-                };
                 println!(
-                    "| {shape} | {provider} | {op} | {} | {} | {} | {} | {} | {} | {floor_ratio} |",
+                    "| {shape} | {provider} | {op} | {} | {} | {} | {} | {} | {} | {} |",
                     show(py),
                     show(legacy),
-                    ratio(py, legacy),
+                    times(py, legacy),
                     show(gcm),
-                    ratio(py, gcm),
-                    show(floor)
+                    times(py, gcm),
+                    show(floor),
+                    fraction(gcm, floor)
                 );
             }
         }
@@ -149,17 +164,9 @@ fn parts_table(criterion_root: &Path, python: &Value) {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for shape in ["small", "typical", "large"] {
         let part = |f: &str| criterion(criterion_root, &format!("parts/{shape}/gcm"), f);
-        let show = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
         let all = part("all");
-        let py = python[format!("{shape}/static/encrypt")]
-            .as_f64()
-            .map(|t| t - python[format!("{shape}/static/copy-encrypt")].as_f64().unwrap_or(0.0));
+        let py = python_net(python, shape, "static", "encrypt");
         let rust = criterion(criterion_root, &format!("item/{shape}"), "gcm/static/encrypt");
-        let over = |a: Option<f64>, digits: usize| match (a, all) {
-            (Some(a), Some(b)) if b > 0.0 && digits == 0 => format!("{:.0}x", a / b),
-            (Some(a), Some(b)) if b > 0.0 => format!("{:.digits$}", a / b),
-            _ => "–".to_owned(),
-        };
         println!(
             "| {shape} | {} | {} | {} | {} | {} | {} | {} |",
             show(part("randomness")),
@@ -167,8 +174,8 @@ fn parts_table(criterion_root: &Path, python: &Value) {
             show(part("aead")),
             show(part("hashes")),
             show(all),
-            over(py, 0),
-            over(rust, 2)
+            times(py, all),
+            fraction(rust, all)
         );
     }
 }
