@@ -124,9 +124,7 @@ pub mod targets {
     ///
     /// If a property does not hold.
     pub fn decrypt_item(data: &[u8]) {
-        let Some((&selector, rest)) = data.split_first() else { return };
-        let Some(AttributeValue::M(item)) = deserialize_attribute(rest) else { return };
-        let (schema, encryptor) = setup(selector);
+        let Some(((schema, encryptor), item)) = parse(data) else { return };
         let _ = ready(encryptor.decrypt_item(schema, item.clone()));
         if let Some(Ok(stored)) = ready(encryptor.encrypt_item(schema, item.clone())) {
             let Some(Ok(back)) = ready(encryptor.decrypt_item(schema, stored)) else {
@@ -139,9 +137,7 @@ pub mod targets {
     /// `true` if the input of [`decrypt_item`] is an item its setup decrypts (as the seeds
     /// should be, for the fuzzer to start from items that verify).
     pub fn decrypts(data: &[u8]) -> bool {
-        let Some((&selector, rest)) = data.split_first() else { return false };
-        let Some(AttributeValue::M(item)) = deserialize_attribute(rest) else { return false };
-        let (schema, encryptor) = setup(selector);
+        let Some(((schema, encryptor), item)) = parse(data) else { return false };
         matches!(ready(encryptor.decrypt_item(schema, item)), Some(Ok(_)))
     }
 
@@ -153,6 +149,14 @@ pub mod targets {
         let mut out = vec![selector];
         out.extend(serialize_attribute(&AttributeValue::M(stored), false)?);
         Some(out)
+    }
+
+    /// The input of [`decrypt_item`] (the inverse of [`encrypted_seed`]): the setup its first
+    /// byte picks, and the item the rest serializes.
+    fn parse(data: &[u8]) -> Option<(&'static (TableSchema, ItemEncryptor), Item)> {
+        let (&selector, rest) = data.split_first()?;
+        let Some(AttributeValue::M(item)) = deserialize_attribute(rest) else { return None };
+        Some((setup(selector), item))
     }
 
     /// The 32 setups: write format, legacy acceptance, default action, sort key.
