@@ -70,20 +70,8 @@ def ensure_table(loopback, table_name, pk_name, sk_name, item):
 
 
 def base_vector(name, description, provider_obj, table_name, pk_name, sk_name, actions, plaintext_item, note):
-    vector = {
-        "name": name,
-        "description": description,
-        "generator": GENERATOR,
-        "provider": provider_obj,
-        "table_name": table_name,
-        "partition_key_name": pk_name,
-        "sort_key_name": sk_name,
-        "attribute_actions": actions,
-        "plaintext_item": plaintext_item,
-    }
-    if note:
-        vector["note"] = note
-    return vector
+    return vectorlib.vector_header(name, description, GENERATOR, provider_obj, table_name, pk_name, sk_name,
+                                   actions, plaintext_item, note)
 
 
 def write_and_read(loopback, vector, writer, reader):

@@ -268,19 +268,8 @@ def _public_key(pem):
 
 def build_vector(name, description, provider_obj, table_name, pk_name, sk_name, actions, plaintext_item,
                  note=None, pinned=False):
-    vector = {
-        "name": name,
-        "description": description,
-        "generator": vectorlib.GENERATOR,
-        "provider": provider_obj,
-        "table_name": table_name,
-        "partition_key_name": pk_name,
-        "sort_key_name": sk_name,
-        "attribute_actions": actions,
-        "plaintext_item": plaintext_item,
-    }
-    if note:
-        vector["note"] = note
+    vector = vectorlib.vector_header(name, description, vectorlib.GENERATOR, provider_obj, table_name, pk_name,
+                                     sk_name, actions, plaintext_item, note)
 
     provider = vectorlib.build_provider(vector)
     raw_plain = vectorlib.item_from_json(plaintext_item)

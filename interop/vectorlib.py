@@ -42,6 +42,25 @@ class UnsupportedVector(Exception):
 # --------------------------------------------------------------------------------------------------
 # DynamoDB JSON (B/BS base64) <-> the package's raw attribute form (B/BS as bytes)
 
+def vector_header(name, description, generator, provider_obj, table_name, pk_name, sk_name, actions,
+                  plaintext_item, note=None):
+    """The fields every vector file starts with (tests/vectors/README.md), in file order."""
+    vector = {
+        "name": name,
+        "description": description,
+        "generator": generator,
+        "provider": provider_obj,
+        "table_name": table_name,
+        "partition_key_name": pk_name,
+        "sort_key_name": sk_name,
+        "attribute_actions": actions,
+        "plaintext_item": plaintext_item,
+    }
+    if note:
+        vector["note"] = note
+    return vector
+
+
 def _b64decode(text):
     return base64.b64decode(text.encode("ascii"), validate=True)
 
