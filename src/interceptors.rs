@@ -198,14 +198,22 @@ impl Intercept for UnprocessedFaults {
 pub struct FailOperation {
     operation: &'static str,
     status: u16,
-    error_type: &'static str,
+    error_type: Option<&'static str>,
+    body: String,
 }
 
 impl FailOperation {
     /// Fails `operation` (`GenerateDataKey`, `Decrypt`, `PutItem`, ...) with HTTP `status` and
     /// the error code `error_type` (`AccessDeniedException`, ...).
     pub fn new(operation: &'static str, status: u16, error_type: &'static str) -> Self {
-        Self { operation, status, error_type }
+        let body = format!(r#"{{"__type":"{error_type}","message":"injected by the test"}}"#);
+        Self { operation, status, error_type: Some(error_type), body }
+    }
+
+    /// Answers `operation` with HTTP `status` and this JSON `body`, as a broken or hostile
+    /// service would.
+    pub fn respond(operation: &'static str, status: u16, body: impl Into<String>) -> Self {
+        Self { operation, status, error_type: None, body: body.into() }
     }
 }
 
@@ -223,14 +231,14 @@ impl Intercept for FailOperation {
         if operation(cfg) != self.operation {
             return Ok(());
         }
-        let body =
-            format!(r#"{{"__type":"{}","message":"injected by the test"}}"#, self.error_type);
         let mut response = aws_smithy_runtime_api::http::Response::new(
             aws_smithy_runtime_api::http::StatusCode::try_from(self.status)?,
-            aws_smithy_types::body::SdkBody::from(body),
+            aws_smithy_types::body::SdkBody::from(self.body.clone()),
         );
         response.headers_mut().insert("content-type", "application/x-amz-json-1.1");
-        response.headers_mut().insert("x-amzn-errortype", self.error_type);
+        if let Some(error_type) = self.error_type {
+            response.headers_mut().insert("x-amzn-errortype", error_type);
+        }
         *context.response_mut() = response;
         Ok(())
     }

@@ -185,21 +185,94 @@ async fn kms_failures_are_clear_errors_and_nothing_is_written() {
 
     // Nothing reached the table.
     assert!(healthy.scan().await.unwrap().is_empty());
-    // And a read whose Decrypt is denied is a provider error, not an integrity error.
+    // A read whose key is disabled is a provider error, not an integrity error.
     healthy.put(&secret("bo", 4)).await.unwrap();
-    let denied = aws_sdk_kms::Client::from_conf(
+    let disabled = aws_sdk_kms::Client::from_conf(
         aws.kms_config()
-            .interceptor(FailOperation::new("Decrypt", 400, "AccessDeniedException"))
+            .interceptor(FailOperation::new("Decrypt", 400, "DisabledException"))
             .build(),
     );
     let reader = EncryptedTable::<Secret>::new(
         aws.dynamodb(),
         &table_name,
-        AwsKmsMaterialsProvider::new(denied, &key),
+        AwsKmsMaterialsProvider::new(disabled, &key),
     )
     .unwrap();
     let error = reader.get(&("bo".into(), 4)).await.unwrap_err();
-    assert!(matches!(error, Error::Provider { .. }) && !error.is_integrity(), "{error}");
+    let message = error.to_string();
+    assert!(
+        matches!(error, Error::Provider { .. }) && message.contains("DisabledException"),
+        "{message}"
+    );
+    // A Decrypt refused for the item's data key (denied, unknown or incorrect key) means the
+    // item cannot be verified: the integrity error.
+    for code in ["AccessDeniedException", "NotFoundException", "IncorrectKeyException"] {
+        let refusing = aws_sdk_kms::Client::from_conf(
+            aws.kms_config().interceptor(FailOperation::new("Decrypt", 400, code)).build(),
+        );
+        let reader = EncryptedTable::<Secret>::new(
+            aws.dynamodb(),
+            &table_name,
+            AwsKmsMaterialsProvider::new(refusing, &key),
+        )
+        .unwrap();
+        let error = reader.get(&("bo".into(), 4)).await.unwrap_err();
+        assert!(error.is_integrity(), "{code}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn an_item_made_under_another_kms_key_is_refused_even_when_the_reader_may_use_that_key() {
+    let aws = LocalAws::shared();
+    let (key_a, key_b) = (aws.create_kms_key().await, aws.create_kms_key().await);
+    let table_name = unique_name("kmskeys");
+    // The reader's role may use both keys (one KMS client), but it reads with key A only.
+    let reader = EncryptedTable::<Secret>::new(
+        aws.dynamodb(),
+        &table_name,
+        AwsKmsMaterialsProvider::new(aws.kms(), &key_a),
+    )
+    .unwrap();
+    reader.create_table().await.unwrap();
+    reader.put(&secret("ann", 1)).await.unwrap();
+    assert_eq!(reader.get(&("ann".into(), 1)).await.unwrap(), Some(secret("ann", 1)));
+    for format in [Format::Gcm, Format::Legacy] {
+        let forger = EncryptedTable::<Secret>::new(
+            aws.dynamodb(),
+            &table_name,
+            AwsKmsMaterialsProvider::new(aws.kms(), &key_b),
+        )
+        .unwrap()
+        .with_write_format(format);
+        forger.put(&secret("mallory", 2)).await.unwrap();
+        let error = reader.get(&("mallory".into(), 2)).await.unwrap_err();
+        assert!(error.is_integrity(), "{format:?}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_kms_answer_that_does_not_parse_never_shows_its_data_key_in_the_error() {
+    let aws = LocalAws::shared();
+    let key = aws.create_kms_key().await;
+    // A GenerateDataKey answer with a plaintext data key and a field that does not parse.
+    let plaintext = "c2VjcmV0LWRhdGEta2V5LW9mLTMyLWJ5dGVzLWxvbmch";
+    let body = format!(r#"{{"Plaintext":"{plaintext}","KeyId":"{key}","CiphertextBlob":42}}"#);
+    let broken = aws_sdk_kms::Client::from_conf(
+        aws.kms_config().interceptor(FailOperation::respond("GenerateDataKey", 200, body)).build(),
+    );
+    let encryptor = ItemEncryptor::new(AwsKmsMaterialsProvider::new(broken, &key));
+    let schema = TableSchema::builder("Secrets").partition_key("pk").build().unwrap();
+    let item = HashMap::from([("pk".to_owned(), AttributeValue::S("p".into()))]);
+    let error = encryptor.encrypt_item(&schema, item).await.unwrap_err();
+    assert!(matches!(error, Error::Provider { .. }), "{error}");
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        shown.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert!(shown.contains("GenerateDataKey"), "{shown}");
+    assert!(!shown.contains(plaintext), "the data key leaked: {shown}");
 }
 
 fn meta_provider() -> Arc<dyn CryptographicMaterialsProvider> {
@@ -365,4 +438,33 @@ async fn most_recent_over_a_kms_protected_meta_table_makes_no_kms_call_per_item(
     // One data key for the version-0 row, nothing per item.
     assert_eq!(kms_calls.count("GenerateDataKey"), 1, "{:?}", kms_calls.counts());
     assert_eq!(kms_calls.count("Decrypt"), 0, "{:?}", kms_calls.counts());
+}
+
+#[tokio::test]
+async fn a_dynamodb_answer_that_does_not_parse_never_shows_item_values_in_the_error() {
+    let aws = LocalAws::shared();
+    let key = aws.create_kms_key().await;
+    let value = "visible-only-in-the-raw-response";
+    let body = format!(
+        r#"{{"Item":{{"owner":{{"S":"ann"}},"n":{{"N":"1"}},"kind":{{"S":"{value}"}}}},"ConsumedCapacity":42}}"#
+    );
+    let broken = aws_sdk_dynamodb::Client::from_conf(
+        aws.dynamodb_config().interceptor(FailOperation::respond("GetItem", 200, body)).build(),
+    );
+    let table = EncryptedTable::<Secret>::new(
+        broken,
+        unique_name("broken"),
+        AwsKmsMaterialsProvider::new(aws.kms(), &key),
+    )
+    .unwrap();
+    let error = table.get(&("ann".into(), 1)).await.unwrap_err();
+    assert!(matches!(error, Error::Service { .. }), "{error}");
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        shown.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert!(shown.contains("GetItem"), "{shown}");
+    assert!(!shown.contains(value), "an item value leaked: {shown}");
 }

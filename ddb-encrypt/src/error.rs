@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -77,7 +79,8 @@ pub enum Error {
     },
 
     /// A DynamoDB request failed. See the predicates ([`Error::is_conditional_check_failed`],
-    /// ...) for the common cases; the SDK error is the `source()`.
+    /// ...) for the common cases. The `source()` holds the service's error code and message
+    /// only: never the raw HTTP response, which can hold item values.
     #[error("DynamoDB {operation} on table `{table}` failed: {message}")]
     Service {
         /// The API operation (`PutItem`, `Query`, ...).
@@ -88,7 +91,7 @@ pub enum Error {
         kind: ServiceErrorKind,
         /// The service's error code and message, or the transport failure.
         message: String,
-        /// The SDK error.
+        /// The service's error code and message.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -203,3 +206,60 @@ impl Error {
         Self::Provider { message: message.to_string(), source }
     }
 }
+
+/// A failed AWS request (DynamoDB or KMS), reduced to what is safe to keep: the service's error
+/// code and message, or what kind of transport failure it was.
+///
+/// The SDK's own error keeps the raw HTTP response, whose body can hold a KMS plaintext data
+/// key or item values (when a response does not parse, its `Debug` prints them). It is
+/// dropped here, at the one place where SDK errors enter this crate's errors.
+#[derive(Debug)]
+pub(crate) struct AwsFailure {
+    code: Option<String>,
+    message: String,
+    unreachable: bool,
+}
+
+impl AwsFailure {
+    pub(crate) fn new<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Self {
+        let (code, message, unreachable) = match error {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                (e.code().map(str::to_owned), e.message().unwrap_or("no message"), false)
+            }
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                (None, "the service could not be reached (connection or timeout)", true)
+            }
+            SdkError::ResponseError(_) => (None, "the service's response could not be read", false),
+            SdkError::ConstructionFailure(_) => (None, "the request could not be built", false),
+            _ => (None, "the request failed", false),
+        };
+        Self { code, message: message.to_owned(), unreachable }
+    }
+
+    /// The service's error code (`ConditionalCheckFailedException`, ...), if it answered.
+    pub(crate) fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The service's error message, or the kind of transport failure.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The request never got an answer.
+    pub(crate) fn is_unreachable(&self) -> bool {
+        self.unreachable
+    }
+}
+
+impl fmt::Display for AwsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for AwsFailure {}

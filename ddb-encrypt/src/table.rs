@@ -23,7 +23,7 @@ pub use query::{Query, Scan};
 pub use transact::TransactWrite;
 
 use crate::encryptor::{Format, ItemEncryptor};
-use crate::error::{Error, Result, ServiceErrorKind};
+use crate::error::{AwsFailure, Error, Result, ServiceErrorKind};
 use crate::item::EncryptedItem;
 use crate::provider::CryptographicMaterialsProvider;
 use crate::schema::TableSchema;
@@ -227,7 +227,8 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     }
 }
 
-/// Maps an SDK error to [`Error::Service`] with its kind.
+/// Maps an SDK error to [`Error::Service`] with its kind, keeping only the service's code and
+/// message (see [`AwsFailure`]).
 pub(crate) fn service_error<E>(
     operation: &'static str,
     table: &str,
@@ -236,30 +237,28 @@ pub(crate) fn service_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let (kind, message) = match &error {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            let code = e.code().unwrap_or("unknown error");
-            let kind = match code {
-                "ConditionalCheckFailedException" => ServiceErrorKind::ConditionalCheckFailed,
-                "TransactionCanceledException" => ServiceErrorKind::TransactionCanceled {
-                    conditional: e.message().is_some_and(|m| m.contains("ConditionalCheckFailed")),
-                },
-                "ProvisionedThroughputExceededException"
-                | "ThrottlingException"
-                | "RequestLimitExceeded" => ServiceErrorKind::Throttled,
-                "ResourceNotFoundException" => ServiceErrorKind::ResourceNotFound,
-                _ => ServiceErrorKind::Other,
-            };
-            (kind, format!("{code}: {}", e.message().unwrap_or("no message")))
-        }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (
-            ServiceErrorKind::Unreachable,
-            "the request could not be sent (connection or timeout)".to_owned(),
-        ),
-        other => (ServiceErrorKind::Other, other.to_string()),
+    let failure = AwsFailure::new(&error);
+    let kind = match failure.code() {
+        Some("ConditionalCheckFailedException") => ServiceErrorKind::ConditionalCheckFailed,
+        Some("TransactionCanceledException") => ServiceErrorKind::TransactionCanceled {
+            conditional: failure.message().contains("ConditionalCheckFailed"),
+        },
+        Some(
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded",
+        ) => ServiceErrorKind::Throttled,
+        Some("ResourceNotFoundException") => ServiceErrorKind::ResourceNotFound,
+        _ if failure.is_unreachable() => ServiceErrorKind::Unreachable,
+        _ => ServiceErrorKind::Other,
     };
-    Error::Service { operation, table: table.to_owned(), kind, message, source: Box::new(error) }
+    Error::Service {
+        operation,
+        table: table.to_owned(),
+        kind,
+        message: failure.to_string(),
+        source: Box::new(failure),
+    }
 }
 
 /// The size of an item as DynamoDB counts it (names plus values; numbers counted by their

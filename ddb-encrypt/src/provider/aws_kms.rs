@@ -15,7 +15,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{AwsFailure, Error, Result};
 use crate::material_description::{MaterialDescription, keys};
 use crate::provider::{
     CryptographicMaterialsProvider, DataKey, DecryptionMaterials, EncryptionContext,
@@ -43,12 +43,23 @@ const DATA_KEY_LEN: i32 = 32;
 /// # fn demo(kms: aws_sdk_kms::Client) {
 /// use ddb_encrypt::provider::AwsKmsMaterialsProvider;
 ///
-/// let provider = AwsKmsMaterialsProvider::new(kms, "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
-///     .with_key_id_check(true);
+/// let provider = AwsKmsMaterialsProvider::new(kms, "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
 /// # }
 /// ```
 ///
 /// # Security
+///
+/// Reads name the provider's key in every `Decrypt` (KMS's strict mode), so KMS refuses a data
+/// key made under any other key, even one that the reader's role may use (another
+/// application's key, a key of another account): such an item fails with the integrity error.
+/// The wire format is unchanged.
+///
+/// What remains is trust in IAM: whoever may call `GenerateDataKey` (or `Encrypt`) on the key
+/// and write the table can make items that verify. Grant those to writers only, and `Decrypt`
+/// to readers. Access to the key is checked by KMS on every item: a reader whose role may not
+/// use the key, or whose key does not exist, sees every item fail verification (the item cannot
+/// be verified without its data key), while a write reports the cause as
+/// [`Error::Provider`](crate::Error::Provider).
 ///
 /// Each item costs one KMS call to write and one to read; consider the Most Recent provider for
 /// high request rates.
@@ -56,8 +67,10 @@ const DATA_KEY_LEN: i32 = 32;
 /// The encryption context holds a number key's text as the item has it, as in the Python and
 /// Java clients. DynamoDB returns numbers normalized (`42.0` comes back as `42`), so write number
 /// keys in that form (integers and keys from the derive always are): an item written with the
-/// key `42.0` would not open once read back from the table. The plaintext data key is moved into zeroizing memory as soon as the SDK
-/// returns it (copies inside the SDK's HTTP buffers are beyond this crate's reach).
+/// key `42.0` would not open once read back from the table. The plaintext data key is moved
+/// into zeroizing memory as soon as the SDK returns it (copies inside the SDK's HTTP buffers
+/// are beyond this crate's reach), and errors keep only KMS's error code and message, never
+/// its response.
 #[derive(Clone)]
 pub struct AwsKmsMaterialsProvider {
     client: Client,
@@ -104,9 +117,10 @@ impl AwsKmsMaterialsProvider {
         self
     }
 
-    /// Whether reads check that KMS decrypted with this provider's key (`false` by default,
-    /// as in the Python client; the Java client's `validateEncryptionKeyId`). Give the key as
-    /// a key ARN for the check to compare like with like.
+    /// Whether reads also compare the key id in KMS's answer with this provider's key (`false`
+    /// by default; the Java client's `validateEncryptionKeyId`). Every `Decrypt` already names
+    /// the key, so KMS refuses data keys of other keys whatever this says; the check adds a
+    /// second look at the answer. Give the key as a key ARN for it to compare like with like.
     #[must_use]
     pub fn with_key_id_check(mut self, check: bool) -> Self {
         self.check_key_id = check;
@@ -125,27 +139,43 @@ impl AwsKmsMaterialsProvider {
     fn kms_error<E>(
         &self,
         operation: &str,
-        error: SdkError<E, aws_sdk_kms::config::http::HttpResponse>,
+        error: &SdkError<E, aws_sdk_kms::config::http::HttpResponse>,
     ) -> Error
     where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        E: ProvideErrorMetadata,
     {
-        let detail = match &error {
-            SdkError::ServiceError(e) => format!(
-                "{}: {}",
-                e.err().code().unwrap_or("unknown error"),
-                e.err().message().unwrap_or("no message")
-            ),
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-                "KMS could not be reached (connection or timeout)".to_owned()
-            }
-            other => other.to_string(),
+        // Only the code and message: the SDK error keeps the raw response, whose body holds
+        // the plaintext data key of a GenerateDataKey or Decrypt answer.
+        let failure = AwsFailure::new(error);
+        let detail = if failure.is_unreachable() {
+            "KMS could not be reached (connection or timeout)".to_owned()
+        } else {
+            failure.to_string()
         };
         Error::provider(
             format_args!("AWS KMS {operation} with key `{}` failed: {detail}", self.key_id),
-            Some(Box::new(error)),
+            Some(Box::new(failure)),
         )
     }
+}
+
+/// Whether a Decrypt error code says that the item's data key does not open under this
+/// provider's key and the item's context. The signing key comes from that data key, so the
+/// item cannot be verified otherwise: it was altered, or made for another item, table or key.
+///
+/// `AccessDeniedException` and `NotFoundException` are among them: KMS answers a ciphertext of a
+/// key that the caller may not use, or that does not exist, with them (and the local test server
+/// answers a ciphertext of another key than `KeyId` with `AccessDeniedException`). A reader
+/// whose own key is missing or denied therefore sees every item fail verification; its writes
+/// (`GenerateDataKey`) report such a key as a provider error.
+fn refuses_item(code: &str) -> bool {
+    matches!(
+        code,
+        "InvalidCiphertextException"
+            | "IncorrectKeyException"
+            | "AccessDeniedException"
+            | "NotFoundException"
+    )
 }
 
 /// The region of a KMS ARN: its fourth `:`-separated field.
@@ -221,7 +251,7 @@ impl CryptographicMaterialsProvider for AwsKmsMaterialsProvider {
             .set_grant_tokens(self.grant_tokens())
             .send()
             .await
-            .map_err(|e| self.kms_error("GenerateDataKey", e))?;
+            .map_err(|e| self.kms_error("GenerateDataKey", &e))?;
         let plaintext = Zeroizing::new(output.plaintext.map(Blob::into_inner).unwrap_or_default());
         let blob = output.ciphertext_blob.map(Blob::into_inner).unwrap_or_default();
         if plaintext.len() != 32 || blob.is_empty() {
@@ -239,21 +269,27 @@ impl CryptographicMaterialsProvider for AwsKmsMaterialsProvider {
     ) -> Result<DecryptionMaterials> {
         let wrapped = WrappedDataKey::from_description(context.material_description())?;
         let ec = kms_context(context, wrapped.env_alg, wrapped.sig_alg)?;
+        // The key is named on every Decrypt (strict mode): KMS refuses a data key made under
+        // any other key, even one this reader may use.
         let output = self
             .client
             .decrypt()
+            .key_id(&self.key_id)
             .ciphertext_blob(Blob::new(wrapped.blob.clone()))
             .set_encryption_context(Some(ec))
             .set_grant_tokens(self.grant_tokens())
             .send()
             .await
             .map_err(|error| {
-                // A ciphertext that does not open under this item's context was altered, or
-                // belongs to another item or table.
-                let invalid = error.as_service_error().is_some_and(|e| {
-                    matches!(e.code(), Some("InvalidCiphertextException" | "IncorrectKeyException"))
-                });
-                if invalid { Error::Integrity } else { self.kms_error("Decrypt", error) }
+                if error
+                    .as_service_error()
+                    .and_then(ProvideErrorMetadata::code)
+                    .is_some_and(refuses_item)
+                {
+                    Error::Integrity
+                } else {
+                    self.kms_error("Decrypt", &error)
+                }
             })?;
         if self.check_key_id && output.key_id.as_deref() != Some(self.key_id.as_str()) {
             return Err(Error::Integrity);
