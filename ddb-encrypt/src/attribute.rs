@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
+use zeroize::Zeroize;
 
 use crate::codec::{self, DecodeError, Reader, TooLong};
 use crate::number::{self, Decimal, NumberError};
@@ -31,8 +32,12 @@ const TAG_M: u8 = b'M';
 pub(crate) enum NumberForm {
     /// Never rounded: encrypted values, and every hash of a GCM item.
     Exact,
-    /// The Python client's 28-digit form: hashes of SIGN_ONLY numbers in legacy items.
+    /// The Python client's 28-digit form: hashes of SIGN_ONLY numbers in legacy items, as
+    /// read.
     Python,
+    /// The Python form where it is exact, an error where it would round: hashes of SIGN_ONLY
+    /// numbers in legacy items, as written.
+    PythonExact,
 }
 
 /// Why a value cannot be serialized. Carries no part of the value.
@@ -179,6 +184,7 @@ fn canonical_number(text: &str, form: NumberForm, out: &mut Vec<u8>) -> Result<(
     match form {
         NumberForm::Exact => number::canonical_exact(text, out),
         NumberForm::Python => number::canonical_python(text, out),
+        NumberForm::PythonExact => number::canonical_python_exact(text, out),
     }
 }
 
@@ -322,3 +328,22 @@ fn read_number(r: &mut Reader<'_>) -> Result<String, DecodeError> {
 
 #[cfg(test)]
 mod tests;
+
+/// Overwrites the bytes of a plaintext value before it is freed: strings, numbers and binaries,
+/// in sets, lists and maps (map keys included).
+pub(crate) fn wipe(value: AttributeValue) {
+    match value {
+        AttributeValue::S(mut s) | AttributeValue::N(mut s) => s.zeroize(),
+        AttributeValue::B(b) => b.into_inner().zeroize(),
+        AttributeValue::Ss(mut v) | AttributeValue::Ns(mut v) => {
+            v.iter_mut().for_each(Zeroize::zeroize)
+        }
+        AttributeValue::Bs(v) => v.into_iter().for_each(|b| b.into_inner().zeroize()),
+        AttributeValue::L(v) => v.into_iter().for_each(wipe),
+        AttributeValue::M(m) => m.into_iter().for_each(|(mut k, v)| {
+            k.zeroize();
+            wipe(v);
+        }),
+        _ => {}
+    }
+}

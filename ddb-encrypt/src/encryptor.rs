@@ -160,6 +160,12 @@ impl ItemEncryptor {
         if gcm && schema.gcm_info().is_none() {
             return Err(no_table_name());
         }
+        if schema.has_unsigned_keys() && self.write_format != Format::Legacy {
+            return Err(Error::config(
+                "the table schema has unsigned (DO_NOTHING) key attributes, which only the \
+                 legacy format may write (to keep old tables readable); make the keys SIGN_ONLY",
+            ));
+        }
         for name in item.keys() {
             // Every reserved name starts with `*`.
             if name.starts_with('*') && is_reserved_name(name) {
@@ -198,6 +204,7 @@ impl ItemEncryptor {
             schema,
             &mut entries,
             gcm.then_some(writer.description.as_slice()),
+            NumberForm::PythonExact,
             &mut string_to_sign,
             |entry| {
                 let (random, rest) = fresh.split_at(per_attribute.min(fresh.len()));
@@ -239,7 +246,9 @@ impl ItemEncryptor {
                     _ => None,
                 };
                 sealed.ok_or(Error::Random)?;
-                *entry.value = AttributeValue::B(Blob::new(std::mem::take(&mut *stored)));
+                let sealed = AttributeValue::B(Blob::new(std::mem::take(&mut *stored)));
+                // The plaintext handed in is this encryptor's to drop: wipe it.
+                attribute::wipe(std::mem::replace(entry.value, sealed));
                 Ok(())
             },
             Error::invalid_item,
@@ -286,6 +295,7 @@ impl ItemEncryptor {
             schema,
             &mut entries,
             envelope.salt.is_some().then_some(envelope.description.as_slice()),
+            NumberForm::Python,
             &mut string_to_sign,
             |entry| if entry.value.is_b() { Ok(()) } else { Err(Error::Integrity) },
             |_, _| Error::Integrity,
@@ -396,16 +406,18 @@ fn signed_entries<'a>(schema: &TableSchema, item: &'a mut Item) -> (Vec<Entry<'a
 /// Feeds the string to sign (legacy-format.md 4.1, gcm-format.md 4) of the sorted `entries`
 /// into `sts`. `encrypt` is called on each ENCRYPT_AND_SIGN entry first, in order, and must
 /// leave a `B` value. With `description`, the GCM format's signed description takes its
-/// sorted place.
+/// sorted place. SIGN_ONLY numbers of legacy items take the `legacy_numbers` form: rounded as
+/// the Python client does when reading, refused where they would be rounded when writing.
 fn sign_entries(
     schema: &TableSchema,
     entries: &mut [Entry<'_>],
     description: Option<&[u8]>,
+    legacy_numbers: NumberForm,
     sts: &mut StringToSign,
     mut encrypt: impl FnMut(&mut Entry<'_>) -> Result<()>,
     invalid: impl Fn(&str, &'static str) -> Error,
 ) -> Result<()> {
-    let form = if description.is_some() { NumberForm::Exact } else { NumberForm::Python };
+    let form = if description.is_some() { NumberForm::Exact } else { legacy_numbers };
     sts.update(schema.table_hash());
     let mut description = description;
     let mut scratch = Vec::new();

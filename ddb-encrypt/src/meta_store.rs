@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::primitives::Blob;
@@ -13,6 +14,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 
+use crate::attribute;
 use crate::crypto::rng;
 use crate::encryptor::{Format, ItemEncryptor};
 use crate::error::{Error, Result};
@@ -23,6 +25,7 @@ use crate::provider::{
 };
 use crate::schema::TableSchema;
 use crate::table::service_error;
+use zeroize::Zeroizing;
 
 // The rows' attribute names and constant values (the Python `MetaStoreAttributeNames` and
 // `MetaStoreValues`).
@@ -36,6 +39,9 @@ const INTEGRITY_KEY: &str = "int";
 const MATERIAL_TYPE_VERSION: &str = "0";
 const AES: &str = "AES";
 const HMAC_SHA256: &str = "HmacSHA256";
+/// How many of a material's newest rows [`MetaStore::max_version`] reads, newest first, before
+/// it gives up finding one that verifies.
+const NEWEST_ROWS_CHECKED: i32 = 16;
 
 /// A [`ProviderStore`] in a DynamoDB table: one row per material name (`N`) and version
 /// (`V`), holding an AES-256 key-encryption key and an HMAC-SHA256 key, encrypted and signed
@@ -48,13 +54,23 @@ const HMAC_SHA256: &str = "HmacSHA256";
 /// # Security
 ///
 /// The rows' protection is the store's provider: use a key service (the Direct KMS provider)
-/// or a key kept outside DynamoDB.
+/// or a key kept outside DynamoDB. Every row is verified before anything in it is used, its
+/// version included: a row that does not verify (planted or altered by someone who can write
+/// the meta table) is skipped when looking for the newest version, and counted in
+/// [`rejected_rows`](MetaStore::rejected_rows); asked for by version, it is an
+/// [`Error::Provider`] that names the meta table. Keys read from or written to rows are wiped
+/// from memory once the version's provider holds them.
+///
+/// Whoever can write the meta table can still delete rows: readers then cannot read the items
+/// of a deleted version, and [`MostRecentProvider`](crate::provider::MostRecentProvider)
+/// refuses to go back to an older version.
 #[derive(Clone)]
 pub struct MetaStore {
     client: Client,
     table_name: String,
     encryptor: ItemEncryptor,
     schema: Arc<TableSchema>,
+    rejected: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for MetaStore {
@@ -83,7 +99,20 @@ impl MetaStore {
         let schema =
             TableSchema::builder(&table_name).partition_key(NAME).sort_key(VERSION).build()?;
         let encryptor = ItemEncryptor::from_arc(provider).with_write_format(Format::Legacy);
-        Ok(Self { client, table_name, encryptor, schema: Arc::new(schema) })
+        Ok(Self {
+            client,
+            table_name,
+            encryptor,
+            schema: Arc::new(schema),
+            rejected: Arc::default(),
+        })
+    }
+
+    /// How many rows this store (and its clones) found that did not verify, so far: rows
+    /// planted or altered by someone who can write the meta table, or written with another
+    /// provider. Worth an alarm when it is not zero.
+    pub fn rejected_rows(&self) -> u64 {
+        self.rejected.load(Ordering::Relaxed)
     }
 
     /// Creates a meta table (`N` string partition key, `V` number sort key), billed per
@@ -144,7 +173,7 @@ impl MetaStore {
         Ok(Arc::new(provider))
     }
 
-    /// Reads and verifies a row, and checks what it holds.
+    /// Reads a row, verifies it, and checks what it holds.
     async fn load(
         &self,
         material_name: &str,
@@ -160,75 +189,137 @@ impl MetaStore {
             .await
             .map_err(|e| service_error("GetItem", &self.table_name, e))?;
         let Some(stored) = output.item else { return Ok(None) };
-        let row = self.encryptor.decrypt_item(&self.schema, stored).await?;
-        let text = |name: &str| match row.get(name) {
-            Some(AttributeValue::S(s)) => Some(s.as_str()),
-            _ => None,
-        };
-        let bytes = |name: &str| match row.get(name) {
-            Some(AttributeValue::B(b)) => Some(b.as_ref()),
-            _ => None,
-        };
-        let invalid = |what: &str| {
-            Error::provider(
-                format_args!(
-                    "meta table `{}`: row {material_name}#{version} {what}",
-                    self.table_name
-                ),
-                None,
-            )
-        };
-        if text(MATERIAL_TYPE) != Some(MATERIAL_TYPE_VERSION) {
-            return Err(invalid("has an unsupported material type (t)"));
+        self.open(material_name, version, stored).await.map(Some)
+    }
+
+    /// Verifies and decrypts a stored row: `None` if it does not verify (and it is counted).
+    async fn verify(
+        &self,
+        stored: HashMap<String, AttributeValue>,
+    ) -> Result<Option<HashMap<String, AttributeValue>>> {
+        match self.encryptor.decrypt_item(&self.schema, stored).await {
+            Ok(row) => Ok(Some(row)),
+            Err(Error::Integrity) => {
+                self.rejected.fetch_add(1, Ordering::Relaxed);
+                Ok(None)
+            }
+            Err(other) => Err(other),
         }
-        if text(ENCRYPTION_ALGORITHM) != Some(AES) || text(INTEGRITY_ALGORITHM) != Some(HMAC_SHA256)
-        {
-            return Err(invalid("has unsupported algorithms (encAlg, intAlg)"));
+    }
+
+    /// Verifies a stored row of `material_name#version` and returns the version's provider.
+    async fn open(
+        &self,
+        material_name: &str,
+        version: u64,
+        stored: HashMap<String, AttributeValue>,
+    ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
+        match self.verify(stored).await? {
+            Some(row) => self.row_provider(material_name, version, row),
+            None => Err(self.bad_row(
+                material_name,
+                version,
+                "does not verify: it was altered or planted by someone who can write the \
+                 table, or written with another provider than this store's",
+            )),
         }
-        let (Some(enc), Some(int)) = (bytes(ENCRYPTION_KEY), bytes(INTEGRITY_KEY)) else {
-            return Err(invalid("lacks its keys (enc, int)"));
+    }
+
+    fn bad_row(&self, material_name: &str, version: u64, what: &str) -> Error {
+        Error::provider(
+            format_args!("meta table `{}`: row {material_name}#{version} {what}", self.table_name),
+            None,
+        )
+    }
+
+    /// The provider of a verified row, after checking what it holds. The row's keys are wiped
+    /// once the provider holds them.
+    fn row_provider(
+        &self,
+        material_name: &str,
+        version: u64,
+        mut row: HashMap<String, AttributeValue>,
+    ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
+        let mut key = |name: &str| match row.remove(name) {
+            Some(AttributeValue::B(b)) => Some(Zeroizing::new(b.into_inner())),
+            Some(other) => {
+                attribute::wipe(other);
+                None
+            }
+            None => None,
         };
-        Self::version_provider(material_name, version, enc, int).map(Some)
+        let (enc, int) = (key(ENCRYPTION_KEY), key(INTEGRITY_KEY));
+        let is = |name: &str, expected: &str| matches!(row.get(name), Some(AttributeValue::S(s)) if s == expected);
+        if !is(MATERIAL_TYPE, MATERIAL_TYPE_VERSION) {
+            return Err(self.bad_row(
+                material_name,
+                version,
+                "has an unsupported material type (t)",
+            ));
+        }
+        if !is(ENCRYPTION_ALGORITHM, AES) || !is(INTEGRITY_ALGORITHM, HMAC_SHA256) {
+            return Err(self.bad_row(
+                material_name,
+                version,
+                "has unsupported algorithms (encAlg, intAlg)",
+            ));
+        }
+        let (Some(enc), Some(int)) = (enc, int) else {
+            return Err(self.bad_row(material_name, version, "lacks its keys (enc, int)"));
+        };
+        Self::version_provider(material_name, version, &enc, &int)
     }
 }
 
 #[async_trait::async_trait]
 impl ProviderStore for MetaStore {
+    /// The newest version whose row verifies. Rows that do not (planted or altered) are
+    /// skipped and counted in [`MetaStore::rejected_rows`]; if none of the 16 newest rows
+    /// verifies, an [`Error::Provider`] that names the meta table.
     async fn max_version(&self, material_name: &str) -> Result<Option<u64>> {
-        // Only V is read, and not verified: the row itself is verified when loaded.
         let output = self
             .client
             .query()
             .table_name(&self.table_name)
             .key_condition_expression("#n = :n")
             .expression_attribute_names("#n", NAME)
-            .expression_attribute_names("#v", VERSION)
             .expression_attribute_values(":n", AttributeValue::S(material_name.to_owned()))
-            .projection_expression("#v")
             .scan_index_forward(false)
-            .limit(1)
+            .limit(NEWEST_ROWS_CHECKED)
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| service_error("Query", &self.table_name, e))?;
-        let Some(row) = output.items.unwrap_or_default().into_iter().next() else {
-            return Ok(None);
-        };
-        match row.get(VERSION) {
-            Some(AttributeValue::N(v)) => v.parse().map(Some).map_err(|_| {
-                Error::provider(
-                    format_args!(
-                        "meta table `{}` holds a version that is not an integer",
-                        self.table_name
-                    ),
-                    None,
-                )
-            }),
-            _ => Err(Error::provider(
-                format_args!("meta table `{}` holds a row without V", self.table_name),
-                None,
-            )),
+        let rows = output.items.unwrap_or_default();
+        let checked = rows.len();
+        for row in rows {
+            // The version is read from the row, and trusted once the row verifies (its
+            // signature covers N and V).
+            let version = match row.get(VERSION) {
+                Some(AttributeValue::N(v)) => v.parse::<u64>().ok(),
+                _ => None,
+            };
+            let Some(version) = version else {
+                self.rejected.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            if let Some(row) = self.verify(row).await? {
+                self.row_provider(material_name, version, row)?;
+                return Ok(Some(version));
+            }
         }
+        if checked == 0 {
+            return Ok(None);
+        }
+        Err(Error::provider(
+            format_args!(
+                "meta table `{}`: none of the {checked} newest rows of material \
+                 `{material_name}` verifies; they were planted or altered by someone who can \
+                 write the table, or written with another provider than this store's",
+                self.table_name
+            ),
+            None,
+        ))
     }
 
     async fn provider(
@@ -244,8 +335,8 @@ impl ProviderStore for MetaStore {
         material_name: &str,
         version: u64,
     ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
-        let enc = zeroize::Zeroizing::new(rng::array::<32>()?);
-        let int = zeroize::Zeroizing::new(rng::array::<32>()?);
+        let enc = Zeroizing::new(rng::array::<32>()?);
+        let int = Zeroizing::new(rng::array::<32>()?);
         let mut row = Self::key(material_name, version);
         row.insert(MATERIAL_TYPE.to_owned(), AttributeValue::S(MATERIAL_TYPE_VERSION.to_owned()));
         row.insert(ENCRYPTION_ALGORITHM.to_owned(), AttributeValue::S(AES.to_owned()));

@@ -5,7 +5,9 @@
 //!   trailing fractional zeros go, and the value is written in plain digits. Nothing is rounded.
 //! * The *Python* form (legacy-format.md section 1.2) is used only for the signature hashes of
 //!   SIGN_ONLY numbers in legacy items, because that is what the Python client hashes: at most
-//!   38 written digits, rounded half-even to 28 significant digits, `-0` kept.
+//!   38 written digits, rounded half-even to 28 significant digits, `-0` kept. Readers accept
+//!   the rounding (old items have it); this crate's legacy writer refuses to sign a number that
+//!   would be rounded, since its digits past the 28th would not be protected.
 
 /// The most significant digits a DynamoDB number may have.
 const MAX_DIGITS: usize = 38;
@@ -30,6 +32,9 @@ pub(crate) enum NumberError {
     /// number, so the Python client cannot sign it in a legacy item.
     TooManyWrittenDigits,
     OutOfRange,
+    /// More than 28 significant digits in a legacy SIGN_ONLY number: its signature would cover
+    /// only the first 28.
+    Rounded,
 }
 
 impl NumberError {
@@ -43,6 +48,12 @@ impl NumberError {
                  the item in the GCM format"
             }
             Self::OutOfRange => "number magnitude is outside DynamoDB's range (1E-130 to 1E+126)",
+            Self::Rounded => {
+                "SIGN_ONLY number has more than 28 significant digits: the legacy format signs \
+                 it rounded to 28 (as the Python client does), so the digits after the 28th \
+                 would not be protected; write at most 28 significant digits, encrypt the \
+                 attribute, or write the item in another format"
+            }
         }
     }
 }
@@ -169,6 +180,16 @@ impl Decimal {
         Ok(())
     }
 
+    /// Writes the form the Python client hashes, refusing a number that it would round: what a
+    /// legacy writer signs must be the whole value.
+    pub(crate) fn write_python_exact(&self, out: &mut Vec<u8>) -> Result<(), NumberError> {
+        self.write_python(out)?;
+        if self.len > PYTHON_PRECISION {
+            return Err(NumberError::Rounded);
+        }
+        Ok(())
+    }
+
     /// Writes the form the Python client hashes (see the module docs).
     pub(crate) fn write_python(&self, out: &mut Vec<u8>) -> Result<(), NumberError> {
         let trailing =
@@ -290,6 +311,11 @@ pub(crate) fn canonical_exact(text: &str, out: &mut Vec<u8>) -> Result<(), Numbe
 /// The Python client's canonical form of `text`.
 pub(crate) fn canonical_python(text: &str, out: &mut Vec<u8>) -> Result<(), NumberError> {
     Decimal::parse(text)?.write_python(out)
+}
+
+/// The Python client's canonical form of `text`, refused where it is rounded.
+pub(crate) fn canonical_python_exact(text: &str, out: &mut Vec<u8>) -> Result<(), NumberError> {
+    Decimal::parse(text)?.write_python_exact(out)
 }
 
 #[cfg(test)]

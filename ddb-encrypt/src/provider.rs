@@ -66,13 +66,31 @@ pub trait CryptographicMaterialsProvider: Send + Sync + fmt::Debug {
 }
 
 /// What a provider knows about the item it is asked about.
-#[derive(Debug, Clone, Copy)]
+///
+/// Its `Debug` shows the table, the key names and the item's attribute names, never a value:
+/// when encrypting, the item is plaintext.
+#[derive(Clone, Copy)]
 pub struct EncryptionContext<'a> {
     pub(crate) table_name: Option<&'a str>,
     pub(crate) partition_key_name: Option<&'a str>,
     pub(crate) sort_key_name: Option<&'a str>,
     pub(crate) item: &'a HashMap<String, AttributeValue>,
     pub(crate) material_description: &'a MaterialDescription,
+}
+
+impl fmt::Debug for EncryptionContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut attributes: Vec<&str> = self.item.keys().map(String::as_str).collect();
+        attributes.sort_unstable();
+        let description: Vec<&str> = self.material_description.iter().map(|(k, _)| k).collect();
+        f.debug_struct("EncryptionContext")
+            .field("table_name", &self.table_name)
+            .field("partition_key_name", &self.partition_key_name)
+            .field("sort_key_name", &self.sort_key_name)
+            .field("attributes", &attributes)
+            .field("material_description_keys", &description)
+            .finish()
+    }
 }
 
 impl<'a> EncryptionContext<'a> {
@@ -172,3 +190,6 @@ impl DecryptionMaterials {
         Self { decryption_key: Some(DecryptionKey::Deferred(Box::new(unwrap))), verification_key }
     }
 }
+
+#[cfg(test)]
+mod tests;

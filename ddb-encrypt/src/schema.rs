@@ -43,6 +43,8 @@ pub struct TableSchema {
     /// HKDF info of the GCM format's per-item key.
     gcm_info: Option<Vec<u8>>,
     all_do_nothing: bool,
+    /// A key attribute is DO_NOTHING: allowed only to read old legacy tables.
+    unsigned_keys: bool,
     /// `H(utf8(name))` of attributes without their own action, computed on first use.
     name_hashes: Arc<RwLock<HashMap<String, [u8; 32]>>>,
 }
@@ -164,6 +166,12 @@ impl TableSchema {
     pub(crate) fn all_do_nothing(&self) -> bool {
         self.all_do_nothing
     }
+
+    /// Whether a key attribute is unsigned ([`TableSchemaBuilder::legacy_unsigned_keys`]):
+    /// only legacy items may be written with such a schema.
+    pub(crate) fn has_unsigned_keys(&self) -> bool {
+        self.unsigned_keys
+    }
 }
 
 /// Builds a [`TableSchema`].
@@ -173,6 +181,7 @@ pub struct TableSchemaBuilder {
     partition_key: Option<String>,
     sort_key: Option<String>,
     actions: AttributeActions,
+    unsigned_keys: bool,
 }
 
 impl TableSchemaBuilder {
@@ -182,7 +191,22 @@ impl TableSchemaBuilder {
             partition_key: None,
             sort_key: None,
             actions: AttributeActions::default(),
+            unsigned_keys: false,
         }
+    }
+
+    /// Accepts key attributes that are not signed (DO_NOTHING, given explicitly or by a
+    /// DO_NOTHING default action), as tables of the Python client with a DO_NOTHING default
+    /// have them: for reading such tables only.
+    ///
+    /// <div class="warning">An unsigned key lets anyone who can write the table move an item
+    /// to another key unnoticed, and with static or wrapped keys nothing else ties the item to
+    /// its key. Encryptors refuse to write any format but the legacy one with such a schema;
+    /// migrate the table to signed keys.</div>
+    #[must_use]
+    pub fn legacy_unsigned_keys(mut self) -> Self {
+        self.unsigned_keys = true;
+        self
     }
 
     /// Names the partition key attribute. It is signed and never encrypted.
@@ -226,33 +250,44 @@ impl TableSchemaBuilder {
 
     /// Checks the configuration and precomputes what every item needs.
     ///
-    /// Key attributes without their own action become SIGN_ONLY (or DO_NOTHING if that is the
-    /// default action), as the Python client's `set_index_keys` does.
+    /// Key attributes without their own action become SIGN_ONLY, whatever the default action.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] if a key attribute is configured as ENCRYPT_AND_SIGN, if an action is
+    /// [`Error::Config`] if a key attribute is configured as ENCRYPT_AND_SIGN, or as DO_NOTHING
+    /// without [`legacy_unsigned_keys`](Self::legacy_unsigned_keys); if an action is
     /// configured for a name reserved for the envelope, or if a name is empty or too long.
     pub fn build(self) -> Result<TableSchema> {
-        let Self { table_name, partition_key, sort_key, mut actions } = self;
+        let Self { table_name, partition_key, sort_key, mut actions, unsigned_keys } = self;
         for (name, _) in actions.overrides() {
             check_name(name)?;
         }
+        let mut has_unsigned_keys = false;
         for key in [&partition_key, &sort_key].into_iter().flatten() {
             check_name(key)?;
-            match actions.get(key) {
+            let action = match actions.get(key) {
                 Some(AttributeAction::EncryptAndSign) => {
                     return Err(Error::config(format_args!(
                         "key attribute `{key}` cannot be ENCRYPT_AND_SIGN: DynamoDB needs key \
                          values in the clear; make it SIGN_ONLY"
                     )));
                 }
-                Some(_) => {}
-                None => {
-                    let action = actions.default_action().min(AttributeAction::SignOnly);
-                    actions.set(key.clone(), action);
+                Some(action) => action,
+                // The Python client leaves keys unsigned under a DO_NOTHING default.
+                None if unsigned_keys => actions.default_action().min(AttributeAction::SignOnly),
+                None => AttributeAction::SignOnly,
+            };
+            if action == AttributeAction::DoNothing {
+                if !unsigned_keys {
+                    return Err(Error::config(format_args!(
+                        "key attribute `{key}` cannot be DO_NOTHING: keys are always signed, \
+                         so that an item cannot be moved to another key; make it SIGN_ONLY \
+                         (or call legacy_unsigned_keys() to read an old legacy table)"
+                    )));
                 }
+                has_unsigned_keys = true;
             }
+            actions.set(key.clone(), action);
         }
         let known = actions
             .overrides()
@@ -278,6 +313,7 @@ impl TableSchemaBuilder {
             table_hash,
             gcm_info,
             all_do_nothing,
+            unsigned_keys: has_unsigned_keys,
             name_hashes: Arc::default(),
         })
     }

@@ -21,7 +21,8 @@ pub(crate) const META_ID: &str = "amzn-ddb-meta-id";
 /// ([`ProviderStore::new_provider`]) creates a new one.
 #[async_trait::async_trait]
 pub trait ProviderStore: Send + Sync + fmt::Debug {
-    /// The newest version of `material_name`, if any.
+    /// The newest version of `material_name`, if any. Stores that keep their versions where
+    /// others can write must verify the version before returning it: writers encrypt under it.
     async fn max_version(&self, material_name: &str) -> Result<Option<u64>>;
 
     /// The provider of a version; `None` if the version does not exist.
@@ -41,11 +42,27 @@ pub trait ProviderStore: Send + Sync + fmt::Debug {
 
     /// Rotates: creates the version after the newest (version 0 if there is none, where the
     /// Python client's `new_provider` fails).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Provider`] if the newest version is the highest a version can be, and
+    /// whatever the store returns.
     async fn new_provider(
         &self,
         material_name: &str,
     ) -> Result<(u64, Arc<dyn CryptographicMaterialsProvider>)> {
-        let version = self.max_version(material_name).await?.map_or(0, |v| v + 1);
+        let version = match self.max_version(material_name).await? {
+            None => 0,
+            Some(newest) => newest.checked_add(1).ok_or_else(|| {
+                Error::provider(
+                    format_args!(
+                        "material `{material_name}` is at version {newest}, the highest there \
+                         can be; rotate to a new material name"
+                    ),
+                    None,
+                )
+            })?,
+        };
         Ok((version, self.get_or_create_provider(material_name, version).await?))
     }
 }
@@ -60,15 +77,34 @@ pub trait ProviderStore: Send + Sync + fmt::Debug {
 ///
 /// Byte-compatible with the Python `CachingMostRecentProvider` and the Java
 /// `CachingMostRecentProvider` over the same meta table.
+///
+/// # Security
+///
+/// * **No rollback.** The highest version this provider has seen only goes up: if the store
+///   later reports an older newest version (someone deleted the newest row of the meta table),
+///   encryption fails with [`Error::Provider`] instead of going back to a retired key. After a
+///   key compromise, pin the fleet above the compromised version with
+///   [`with_minimum_version`](Self::with_minimum_version).
+/// * **Bounded lookups for untrusted items.** An item names its version before it is
+///   verified. A version the store does not have is remembered as missing for one
+///   time-to-live, and a version far above the newest one known (more than 1,000 above) is
+///   refused without asking the store, so that planted items cannot turn each read into a
+///   meta-table request.
 pub struct MostRecentProvider {
     store: Arc<dyn ProviderStore>,
     material_name: String,
     ttl: Duration,
     grace: Duration,
     cache_size: usize,
+    minimum_version: u64,
     state: Mutex<State>,
     refresh: tokio::sync::Mutex<()>,
 }
+
+/// How far above the newest version known an item may name a version and still be looked up.
+const VERSION_WINDOW: u64 = 1000;
+/// How many versions are remembered as missing.
+const MISSES_KEPT: usize = 1024;
 
 #[derive(Default)]
 struct State {
@@ -76,6 +112,12 @@ struct State {
     versions: HashMap<u64, Arc<dyn CryptographicMaterialsProvider>>,
     /// Least recently used first.
     order: VecDeque<u64>,
+    /// The highest version seen in the store (verified by it); never goes down.
+    highest_seen: Option<u64>,
+    /// When the store was last asked for its newest version.
+    max_checked: Option<Instant>,
+    /// Versions the store did not have, and when that was found.
+    misses: HashMap<u64, Instant>,
 }
 
 struct Newest {
@@ -119,6 +161,7 @@ impl MostRecentProvider {
             ttl,
             grace: Duration::from_millis(500),
             cache_size: 1000,
+            minimum_version: 0,
             state: Mutex::new(State::default()),
             refresh: tokio::sync::Mutex::new(()),
         })
@@ -136,6 +179,16 @@ impl MostRecentProvider {
     #[must_use]
     pub fn with_grace_period(mut self, grace: Duration) -> Self {
         self.grace = grace;
+        self
+    }
+
+    /// Refuses to encrypt under a version below `version` (0 by default): pin a fleet above a
+    /// compromised version, after rotating past it. Items of older versions are still read (so
+    /// that they can be re-encrypted); encryption fails with [`Error::Provider`] until the
+    /// store has a version at least this high.
+    #[must_use]
+    pub fn with_minimum_version(mut self, version: u64) -> Self {
+        self.minimum_version = version;
         self
     }
 
@@ -174,15 +227,60 @@ impl MostRecentProvider {
             }
             guard
         };
-        let (version, provider) = match self.store.max_version(&self.material_name).await? {
-            None => (0, self.store.get_or_create_provider(&self.material_name, 0).await?),
-            Some(version) => (version, self.version(version).await?),
+        let newest = self.store.max_version(&self.material_name).await?;
+        let version = self.check_newest(newest)?;
+        {
+            let mut state = self.lock();
+            state.max_checked = Some(Instant::now());
+            if newest.is_some() {
+                Self::saw(&mut state, version);
+            }
+        }
+        let provider = match newest {
+            None => self.store.get_or_create_provider(&self.material_name, version).await?,
+            Some(_) => self.version(version).await?,
         };
         let mut state = self.lock();
+        Self::saw(&mut state, version);
         state.newest =
             Some(Newest { version, provider: provider.clone(), checked: Instant::now() });
         Self::remember(&mut state, version, provider.clone(), self.cache_size);
         Ok(provider)
+    }
+
+    /// The version to encrypt under, given the store's newest: never below one seen before,
+    /// nor below the configured minimum.
+    fn check_newest(&self, newest: Option<u64>) -> Result<u64> {
+        let seen = self.lock().highest_seen;
+        let refuse = |what: String| {
+            Err(Error::provider(
+                format_args!("Most Recent provider of material `{}`: {what}", self.material_name),
+                None,
+            ))
+        };
+        match (newest, seen) {
+            (None, Some(seen)) => refuse(format!(
+                "the store has no version, but version {seen} was seen before: its rows were \
+                 deleted; restore them (refusing to start again at version 0)"
+            )),
+            (Some(newest), Some(seen)) if newest < seen => refuse(format!(
+                "the store's newest version is {newest}, but version {seen} was seen before: \
+                 the newest rows were deleted; restore them (refusing to go back to a retired \
+                 version)"
+            )),
+            (newest, _) if newest.unwrap_or(0) < self.minimum_version => refuse(format!(
+                "the store's newest version is {}, below the minimum version {}; rotate to a \
+                 newer version",
+                newest.map_or_else(|| "none".to_owned(), |v| v.to_string()),
+                self.minimum_version
+            )),
+            (newest, _) => Ok(newest.unwrap_or(0)),
+        }
+    }
+
+    fn saw(state: &mut State, version: u64) {
+        state.highest_seen = Some(state.highest_seen.map_or(version, |seen| seen.max(version)));
+        state.misses.remove(&version);
     }
 
     /// A version's provider, from the cache or the store. Versions never change, so a cached
@@ -194,10 +292,52 @@ impl MostRecentProvider {
         if let Some(provider) = self.cached(version) {
             return Ok(provider);
         }
-        let provider =
-            self.store.provider(&self.material_name, version).await?.ok_or(Error::Integrity)?;
-        Self::remember(&mut self.lock(), version, provider.clone(), self.cache_size);
+        if self.recently_missed(version) || !self.plausible(version).await? {
+            return Err(Error::Integrity);
+        }
+        let Some(provider) = self.store.provider(&self.material_name, version).await? else {
+            self.missed(version);
+            return Err(Error::Integrity);
+        };
+        let mut state = self.lock();
+        Self::saw(&mut state, version);
+        Self::remember(&mut state, version, provider.clone(), self.cache_size);
         Ok(provider)
+    }
+
+    fn recently_missed(&self, version: u64) -> bool {
+        self.lock().misses.get(&version).is_some_and(|at| at.elapsed() < self.ttl)
+    }
+
+    fn missed(&self, version: u64) {
+        let mut state = self.lock();
+        let ttl = self.ttl;
+        state.misses.retain(|_, at| at.elapsed() < ttl);
+        if state.misses.len() >= MISSES_KEPT {
+            state.misses.clear();
+        }
+        state.misses.insert(version, Instant::now());
+    }
+
+    /// Whether `version` is within reach of the newest version known; if not, the store is
+    /// asked for its newest version, at most once per time-to-live.
+    async fn plausible(&self, version: u64) -> Result<bool> {
+        let within =
+            |seen: Option<u64>| version <= seen.unwrap_or(0).saturating_add(VERSION_WINDOW);
+        let (seen, checked) = {
+            let state = self.lock();
+            (state.highest_seen, state.max_checked)
+        };
+        if within(seen) || checked.is_some_and(|at| at.elapsed() < self.ttl) {
+            return Ok(within(seen));
+        }
+        let newest = self.store.max_version(&self.material_name).await?;
+        let mut state = self.lock();
+        state.max_checked = Some(Instant::now());
+        if let Some(newest) = newest {
+            Self::saw(&mut state, newest);
+        }
+        Ok(within(state.highest_seen))
     }
 
     fn cached(&self, version: u64) -> Option<Arc<dyn CryptographicMaterialsProvider>> {
