@@ -45,6 +45,17 @@ fn counted_dynamodb(counter: &RequestCounter) -> aws_sdk_dynamodb::Client {
     )
 }
 
+/// The error's `Display` and `Debug`, and those of every error in its `source()` chain.
+fn everything_shown(error: &Error) -> String {
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        shown = format!("{shown} {cause} {cause:?}");
+        source = cause.source();
+    }
+    shown
+}
+
 fn description(item: &HashMap<String, AttributeValue>) -> ddb_encrypt::MaterialDescription {
     let bytes = item[DESCRIPTION_ATTRIBUTE].as_b().unwrap().as_ref();
     ddb_encrypt::__fuzz::decode_material_description(bytes).unwrap().0
@@ -265,12 +276,7 @@ async fn a_kms_answer_that_does_not_parse_never_shows_its_data_key_in_the_error(
     let item = HashMap::from([("pk".to_owned(), AttributeValue::S("p".into()))]);
     let error = encryptor.encrypt_item(&schema, item).await.unwrap_err();
     assert!(matches!(error, Error::Provider { .. }), "{error}");
-    let mut shown = format!("{error} {error:?}");
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        shown.push_str(&format!(" {cause} {cause:?}"));
-        source = cause.source();
-    }
+    let shown = everything_shown(&error);
     assert!(shown.contains("GenerateDataKey"), "{shown}");
     assert!(!shown.contains(plaintext), "the data key leaked: {shown}");
 }
@@ -459,12 +465,7 @@ async fn a_dynamodb_answer_that_does_not_parse_never_shows_item_values_in_the_er
     .unwrap();
     let error = table.get(&("ann".into(), 1)).await.unwrap_err();
     assert!(matches!(error, Error::Service { .. }), "{error}");
-    let mut shown = format!("{error} {error:?}");
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        shown.push_str(&format!(" {cause} {cause:?}"));
-        source = cause.source();
-    }
+    let shown = everything_shown(&error);
     assert!(shown.contains("GetItem"), "{shown}");
     assert!(!shown.contains(value), "an item value leaked: {shown}");
 }

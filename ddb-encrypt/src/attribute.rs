@@ -336,7 +336,7 @@ pub(crate) fn wipe(value: AttributeValue) {
         AttributeValue::S(mut s) | AttributeValue::N(mut s) => s.zeroize(),
         AttributeValue::B(b) => b.into_inner().zeroize(),
         AttributeValue::Ss(mut v) | AttributeValue::Ns(mut v) => {
-            v.iter_mut().for_each(Zeroize::zeroize)
+            v.iter_mut().for_each(Zeroize::zeroize);
         }
         AttributeValue::Bs(v) => v.into_iter().for_each(|b| b.into_inner().zeroize()),
         AttributeValue::L(v) => v.into_iter().for_each(wipe),

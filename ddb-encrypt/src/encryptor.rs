@@ -160,24 +160,7 @@ impl ItemEncryptor {
         if gcm && schema.gcm_info().is_none() {
             return Err(no_table_name());
         }
-        if schema.has_unsigned_keys() && self.write_format != Format::Legacy {
-            return Err(Error::config(
-                "the table schema has unsigned (DO_NOTHING) key attributes, which only the \
-                 legacy format may write (to keep old tables readable); make the keys SIGN_ONLY",
-            ));
-        }
-        for name in item.keys() {
-            // Every reserved name starts with `*`.
-            if name.starts_with('*') && is_reserved_name(name) {
-                return Err(Error::ReservedAttribute(name.clone()));
-            }
-            if name.is_empty() || name.len() > MAX_NAME_LEN {
-                return Err(Error::invalid_item(
-                    name,
-                    "attribute names must be 1 to 65535 bytes long",
-                ));
-            }
-        }
+        self.check_writable(schema, &item)?;
         let materials = {
             let empty = MaterialDescription::new();
             self.provider.encryption_materials(&context(schema, &item, &empty)).await?
@@ -329,6 +312,31 @@ impl ItemEncryptor {
                 .map_err(|_| Error::Integrity)?;
         }
         Ok(item)
+    }
+}
+
+impl ItemEncryptor {
+    /// Checks what `encrypt_item` can check before asking the provider for keys.
+    fn check_writable(&self, schema: &TableSchema, item: &Item) -> Result<()> {
+        if schema.has_unsigned_keys() && self.write_format != Format::Legacy {
+            return Err(Error::config(
+                "the table schema has unsigned (DO_NOTHING) key attributes, which only the \
+                 legacy format may write (to keep old tables readable); make the keys SIGN_ONLY",
+            ));
+        }
+        for name in item.keys() {
+            // Every reserved name starts with `*`.
+            if name.starts_with('*') && is_reserved_name(name) {
+                return Err(Error::ReservedAttribute(name.clone()));
+            }
+            if name.is_empty() || name.len() > MAX_NAME_LEN {
+                return Err(Error::invalid_item(
+                    name,
+                    "attribute names must be 1 to 65535 bytes long",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

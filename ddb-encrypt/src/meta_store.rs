@@ -141,7 +141,7 @@ impl MetaStore {
             .key_schema(element(VERSION, KeyType::Range).map_err(build)?)
             .send()
             .await
-            .map_err(|e| service_error("CreateTable", table_name, e))?;
+            .map_err(|e| service_error("CreateTable", table_name, &e))?;
         Ok(())
     }
 
@@ -187,7 +187,7 @@ impl MetaStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| service_error("GetItem", &self.table_name, e))?;
+            .map_err(|e| service_error("GetItem", &self.table_name, &e))?;
         let Some(stored) = output.item else { return Ok(None) };
         self.open(material_name, version, stored).await.map(Some)
     }
@@ -289,7 +289,7 @@ impl ProviderStore for MetaStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| service_error("Query", &self.table_name, e))?;
+            .map_err(|e| service_error("Query", &self.table_name, &e))?;
         let rows = output.items.unwrap_or_default();
         let checked = rows.len();
         for row in rows {
@@ -373,7 +373,7 @@ impl ProviderStore for MetaStore {
                     )
                 })
             }
-            Err(error) => Err(service_error("PutItem", &self.table_name, error)),
+            Err(error) => Err(service_error("PutItem", &self.table_name, &error)),
         }
     }
 }

@@ -218,10 +218,10 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     pub(crate) fn service_error<E>(
         &self,
         operation: &'static str,
-        error: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+        error: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
     ) -> Error
     where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        E: ProvideErrorMetadata,
     {
         service_error(operation, &self.table_name, error)
     }
@@ -232,12 +232,12 @@ impl<T: EncryptedItem> EncryptedTable<T> {
 pub(crate) fn service_error<E>(
     operation: &'static str,
     table: &str,
-    error: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+    error: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
 ) -> Error
 where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    E: ProvideErrorMetadata,
 {
-    let failure = AwsFailure::new(&error);
+    let failure = AwsFailure::new(error);
     let kind = match failure.code() {
         Some("ConditionalCheckFailedException") => ServiceErrorKind::ConditionalCheckFailed,
         Some("TransactionCanceledException") => ServiceErrorKind::TransactionCanceled {
@@ -371,7 +371,7 @@ impl<'a, T: EncryptedItem + Sync> IntoFuture for Put<'a, T> {
                 .set_item(Some(stored))
                 .send()
                 .await
-                .map_err(|e| table.service_error("PutItem", e))?;
+                .map_err(|e| table.service_error("PutItem", &e))?;
             Ok(())
         })
     }
@@ -417,7 +417,7 @@ where
                 .consistent_read(self.consistent)
                 .send()
                 .await
-                .map_err(|e| table.service_error("GetItem", e))?;
+                .map_err(|e| table.service_error("GetItem", &e))?;
             match output.item {
                 Some(stored) => table.open(stored).await.map(Some),
                 None => Ok(None),
@@ -472,7 +472,7 @@ where
                 .set_key(Some(T::key_item(self.key)?))
                 .send()
                 .await
-                .map_err(|e| table.service_error("DeleteItem", e))?;
+                .map_err(|e| table.service_error("DeleteItem", &e))?;
             Ok(())
         })
     }

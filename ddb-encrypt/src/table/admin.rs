@@ -106,7 +106,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
                 ),
             };
         }
-        request.send().await.map_err(|e| self.service_error("CreateTable", e))?;
+        request.send().await.map_err(|e| self.service_error("CreateTable", &e))?;
         Ok(())
     }
 
@@ -123,7 +123,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
             .table_name(&*self.table_name)
             .send()
             .await
-            .map_err(|e| self.service_error("DescribeTable", e))?;
+            .map_err(|e| self.service_error("DescribeTable", &e))?;
         let table = output
             .table
             .ok_or_else(|| self.mismatch("DescribeTable returned no table description".into()))?;

@@ -75,7 +75,7 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
                 .request_items(&*self.table_name, pending)
                 .send()
                 .await
-                .map_err(|e| self.service_error("BatchWriteItem", e))?;
+                .map_err(|e| self.service_error("BatchWriteItem", &e))?;
             pending = output
                 .unprocessed_items
                 .and_then(|mut unprocessed| unprocessed.remove(&*self.table_name))
@@ -131,7 +131,7 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
                 .request_items(&*self.table_name, request)
                 .send()
                 .await
-                .map_err(|e| self.service_error("BatchGetItem", e))?;
+                .map_err(|e| self.service_error("BatchGetItem", &e))?;
             found.extend(
                 output.responses.and_then(|mut r| r.remove(&*self.table_name)).unwrap_or_default(),
             );

@@ -413,7 +413,7 @@ impl<T: EncryptedItem> Pages<'_, T> {
                     .set_exclusive_start_key(start)
                     .send()
                     .await
-                    .map_err(|e| table.service_error("Query", e))?;
+                    .map_err(|e| table.service_error("Query", &e))?;
                 (output.items, output.last_evaluated_key)
             }
             Kind::Scan => {
@@ -429,7 +429,7 @@ impl<T: EncryptedItem> Pages<'_, T> {
                     .set_exclusive_start_key(start)
                     .send()
                     .await
-                    .map_err(|e| table.service_error("Scan", e))?;
+                    .map_err(|e| table.service_error("Scan", &e))?;
                 (output.items, output.last_evaluated_key)
             }
         };

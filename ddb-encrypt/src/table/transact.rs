@@ -145,7 +145,7 @@ where
                     .any(|r| r.code() == Some("ConditionalCheckFailed")),
                 _ => false,
             });
-            let mut error = self.service_error("TransactWriteItems", error);
+            let mut error = self.service_error("TransactWriteItems", &error);
             if let Error::Service { kind: kind @ ServiceErrorKind::TransactionCanceled { .. }, .. } = &mut error {
                 *kind = ServiceErrorKind::TransactionCanceled { conditional };
             }
@@ -182,7 +182,7 @@ where
             .set_transact_items(Some(gets))
             .send()
             .await
-            .map_err(|e| self.service_error("TransactGetItems", e))?;
+            .map_err(|e| self.service_error("TransactGetItems", &e))?;
         let mut found = Vec::with_capacity(keys.len());
         for response in output.responses.unwrap_or_default() {
             found.push(match response.item {
