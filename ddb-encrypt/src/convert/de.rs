@@ -32,8 +32,9 @@ impl de::Error for ConvertError {
         Self::new(format!("unknown enum variant, expected one of {}", quoted(expected)))
     }
 
-    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        Self::new(format!("unknown field `{field}`, expected one of {}", quoted(expected)))
+    fn unknown_field(_: &str, expected: &'static [&'static str]) -> Self {
+        // The name is a key of a (possibly decrypted) map: withheld, like unknown variants.
+        Self::new(format!("unknown field, expected one of {}", quoted(expected)))
     }
 
     fn missing_field(field: &'static str) -> Self {
