@@ -15,6 +15,12 @@ use crate::number::{self, Decimal, NumberError};
 /// the margin keeps valid items working while a hostile one cannot exhaust the stack.
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// Most elements a decoded list or map reserves room for before they are read; beyond, it
+/// grows as elements decode. A count is checked against the bytes left, but every level of a
+/// nest of list headers sees nearly the same bytes left: reserving the full count at each level
+/// would let a 400 KiB value request hundreds of megabytes.
+const MAX_PREALLOCATED: usize = 64;
+
 const TAG_NULL: u8 = 0x00;
 const TAG_S: u8 = b's';
 const TAG_N: u8 = b'n';
@@ -284,7 +290,7 @@ fn read_value(r: &mut Reader<'_>, depth: usize) -> Result<AttributeValue, Decode
         TAG_NULL => AttributeValue::Null(true),
         TAG_L => {
             let count = r.count(2)?;
-            let mut values = Vec::with_capacity(count);
+            let mut values = Vec::with_capacity(count.min(MAX_PREALLOCATED));
             for _ in 0..count {
                 values.push(read_value(r, depth + 1)?);
             }
@@ -292,7 +298,7 @@ fn read_value(r: &mut Reader<'_>, depth: usize) -> Result<AttributeValue, Decode
         }
         TAG_M => {
             let count = r.count(8)?;
-            let mut map = HashMap::with_capacity(count);
+            let mut map = HashMap::with_capacity(count.min(MAX_PREALLOCATED));
             for _ in 0..count {
                 if r.take(2)? != [0, TAG_S] {
                     return Err(DecodeError);
