@@ -83,7 +83,9 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                     #private::Ok(item)
                 }
 
-                fn from_item(mut item: #private::Item) -> #private::Result<Self, #private::Error> {
+                fn from_item(item: #private::Item) -> #private::Result<Self, #private::Error> {
+                    // What no field takes is wiped, on success and on error alike.
+                    let mut item = #private::Leftovers::new(item);
                     #private::Ok(Self { #(#takes,)* })
                 }
 

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 use crate::codec::{self, DecodeError, Reader, TooLong};
 use crate::number::{self, Decimal, NumberError};
@@ -15,6 +15,12 @@ use crate::number::{self, Decimal, NumberError};
 /// Deepest nesting of lists and maps accepted, in either direction. DynamoDB allows 32 levels;
 /// the margin keeps valid items working while a hostile one cannot exhaust the stack.
 pub(crate) const MAX_DEPTH: usize = 64;
+
+/// Most elements a decoded list or map reserves room for before they are read; beyond, it
+/// grows as elements decode. A count is checked against the bytes left, but every level of a
+/// nest of list headers sees nearly the same bytes left: reserving the full count at each level
+/// would let a 400 KiB value request hundreds of megabytes.
+const MAX_PREALLOCATED: usize = 64;
 
 const TAG_NULL: u8 = 0x00;
 const TAG_S: u8 = b's';
@@ -81,24 +87,92 @@ pub(crate) fn binary_header(len: usize) -> Result<[u8; 6], TooLong> {
     Ok([0, TAG_B, len[0], len[1], len[2], len[3]])
 }
 
-/// The serialization of a string or binary value, the two types that hold large values, in
-/// two parts so that it can be written without an intermediate buffer.
-pub(crate) struct Flat<'a> {
-    pub(crate) header: [u8; 6],
-    pub(crate) bytes: &'a [u8],
+/// The length of the canonical serialization of `value`: what [`serialize`] appends, and fails
+/// where it fails. Plaintext is written into a buffer of its final size, because a growing
+/// buffer leaves copies of what it held in the blocks it frees.
+pub(crate) fn serialized_len(
+    value: &AttributeValue,
+    form: NumberForm,
+) -> Result<usize, SerializeError> {
+    serialized_len_at(value, form, &mut None, 0)
 }
 
-/// `value` as a [`Flat`] serialization; `None` for types other than `S` and `B`.
-pub(crate) fn flat(value: &AttributeValue) -> Option<Result<Flat<'_>, TooLong>> {
-    let (tag, bytes) = match value {
-        AttributeValue::S(s) => (TAG_S, s.as_bytes()),
-        AttributeValue::B(b) => (TAG_B, b.as_ref()),
-        _ => return None,
+fn serialized_len_at(
+    value: &AttributeValue,
+    form: NumberForm,
+    number: &mut Option<NumberText>,
+    depth: usize,
+) -> Result<usize, SerializeError> {
+    if depth > MAX_DEPTH {
+        return Err(SerializeError::TooDeep);
+    }
+    let mut number_len = |text: &str| -> Result<usize, SerializeError> {
+        Ok(lv_len(number.get_or_insert_with(NumberText::new).write(text, form)?.len())?)
     };
-    Some(u32::try_from(bytes.len()).map_err(|_| TooLong).map(|len| {
-        let len = len.to_be_bytes();
-        Flat { header: [0, tag, len[0], len[1], len[2], len[3]], bytes }
-    }))
+    let body = match value {
+        AttributeValue::S(s) => lv_len(s.len())?,
+        AttributeValue::N(n) => number_len(n)?,
+        AttributeValue::B(b) => lv_len(b.as_ref().len())?,
+        AttributeValue::Ss(members) => {
+            count_len(members.len())?
+                + members.iter().map(|m| lv_len(m.len())).sum::<Result<usize, _>>()?
+        }
+        AttributeValue::Bs(members) => {
+            count_len(members.len())?
+                + members.iter().map(|m| lv_len(m.as_ref().len())).sum::<Result<usize, _>>()?
+        }
+        AttributeValue::Ns(members) => {
+            count_len(members.len())?
+                + members.iter().map(|m| number_len(m)).sum::<Result<usize, _>>()?
+        }
+        AttributeValue::Bool(_) => 1,
+        AttributeValue::Null(true) => 0,
+        AttributeValue::L(values) => {
+            let mut len = count_len(values.len())?;
+            for value in values {
+                len += serialized_len_at(value, form, number, depth + 1)?;
+            }
+            len
+        }
+        AttributeValue::M(map) => {
+            let mut len = count_len(map.len())?;
+            for (key, value) in map {
+                len += 2 + lv_len(key.len())? + serialized_len_at(value, form, number, depth + 1)?;
+            }
+            len
+        }
+        _ => return Err(SerializeError::Unsupported),
+    };
+    Ok(2 + body)
+}
+
+/// The length of `LV(bytes)` for `len` bytes.
+fn lv_len(len: usize) -> Result<usize, TooLong> {
+    u32::try_from(len).map_err(|_| TooLong)?;
+    Ok(4 + len)
+}
+
+/// The length of a `u32` count of `count` elements.
+fn count_len(count: usize) -> Result<usize, TooLong> {
+    u32::try_from(count).map_err(|_| TooLong)?;
+    Ok(4)
+}
+
+/// Room for one canonical number text, allocated at the largest size such a text has, so that
+/// it never grows (and leaves no digits behind in freed memory); wiped when dropped.
+struct NumberText(Zeroizing<Vec<u8>>);
+
+impl NumberText {
+    fn new() -> Self {
+        Self(Zeroizing::new(Vec::with_capacity(number::MAX_TEXT_LEN)))
+    }
+
+    /// The canonical form of `text`.
+    fn write(&mut self, text: &str, form: NumberForm) -> Result<&[u8], NumberError> {
+        self.0.clear();
+        canonical_number(text, form, &mut self.0)?;
+        Ok(&self.0)
+    }
 }
 
 /// Appends the canonical serialization of `value` to `out`.
@@ -142,14 +216,14 @@ fn serialize_at(
         }
         AttributeValue::Ns(members) => {
             out.extend_from_slice(&[0, TAG_NS]);
+            // Sorted by canonical text: each copied out of one buffer at its exact size, and
+            // wiped when dropped.
+            let mut number = NumberText::new();
             let mut texts = members
                 .iter()
-                .map(|n| {
-                    let mut text = Vec::with_capacity(n.len());
-                    canonical_number(n, form, &mut text).map(|()| text)
-                })
+                .map(|n| number.write(n, form).map(|text| Zeroizing::new(text.to_vec())))
                 .collect::<Result<Vec<_>, _>>()?;
-            texts.sort_unstable();
+            texts.sort_unstable_by(|a, b| a.as_slice().cmp(b.as_slice()));
             codec::put_u32(out, texts.len())?;
             for text in &texts {
                 codec::put_lv(out, text)?;
@@ -290,7 +364,7 @@ fn read_value(r: &mut Reader<'_>, depth: usize) -> Result<AttributeValue, Decode
         TAG_NULL => AttributeValue::Null(true),
         TAG_L => {
             let count = r.count(2)?;
-            let mut values = Vec::with_capacity(count);
+            let mut values = Vec::with_capacity(count.min(MAX_PREALLOCATED));
             for _ in 0..count {
                 values.push(read_value(r, depth + 1)?);
             }
@@ -298,7 +372,7 @@ fn read_value(r: &mut Reader<'_>, depth: usize) -> Result<AttributeValue, Decode
         }
         TAG_M => {
             let count = r.count(8)?;
-            let mut map = HashMap::with_capacity(count);
+            let mut map = HashMap::with_capacity(count.min(MAX_PREALLOCATED));
             for _ in 0..count {
                 if r.take(2)? != [0, TAG_S] {
                     return Err(DecodeError);
@@ -328,22 +402,3 @@ fn read_number(r: &mut Reader<'_>) -> Result<String, DecodeError> {
 
 #[cfg(test)]
 mod tests;
-
-/// Overwrites the bytes of a plaintext value before it is freed: strings, numbers and binaries,
-/// in sets, lists and maps (map keys included).
-pub(crate) fn wipe(value: AttributeValue) {
-    match value {
-        AttributeValue::S(mut s) | AttributeValue::N(mut s) => s.zeroize(),
-        AttributeValue::B(b) => b.into_inner().zeroize(),
-        AttributeValue::Ss(mut v) | AttributeValue::Ns(mut v) => {
-            v.iter_mut().for_each(Zeroize::zeroize);
-        }
-        AttributeValue::Bs(v) => v.into_iter().for_each(|b| b.into_inner().zeroize()),
-        AttributeValue::L(v) => v.into_iter().for_each(wipe),
-        AttributeValue::M(m) => m.into_iter().for_each(|(mut k, v)| {
-            k.zeroize();
-            wipe(v);
-        }),
-        _ => {}
-    }
-}

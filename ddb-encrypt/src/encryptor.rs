@@ -23,6 +23,7 @@ use crate::provider::{
     CryptographicMaterialsProvider, DecryptionKey, EncryptionContext, EncryptionMaterials,
 };
 use crate::schema::TableSchema;
+use crate::wipe;
 
 /// A DynamoDB item: attribute names to values.
 pub type Item = HashMap<String, AttributeValue>;
@@ -152,20 +153,34 @@ impl ItemEncryptor {
     ///
     /// Attribute names, SIGN_ONLY and DO_NOTHING values and the lengths of encrypted values are
     /// stored in the clear.
+    ///
+    /// The plaintext of the values it encrypts is wiped, and so is the whole item if encryption
+    /// fails.
     pub async fn encrypt_item(&self, schema: &TableSchema, mut item: Item) -> Result<Item> {
+        match self.seal(schema, &mut item).await {
+            Ok(()) => Ok(item),
+            Err(error) => {
+                wipe::map_entries(&mut item);
+                Err(error)
+            }
+        }
+    }
+
+    /// [`ItemEncryptor::encrypt_item`], in place.
+    async fn seal(&self, schema: &TableSchema, item: &mut Item) -> Result<()> {
         if schema.all_do_nothing() {
-            return Ok(item);
+            return Ok(());
         }
         let gcm = self.write_format == Format::Gcm;
         if gcm && schema.gcm_info().is_none() {
             return Err(no_table_name());
         }
-        self.check_writable(schema, &item)?;
+        self.check_writable(schema, item)?;
         let materials = {
             let empty = MaterialDescription::new();
-            self.provider.encryption_materials(&context(schema, &item, &empty)).await?
+            self.provider.encryption_materials(&context(schema, item, &empty)).await?
         };
-        let (mut entries, encrypted) = signed_entries(schema, &mut item);
+        let (mut entries, encrypted) = signed_entries(schema, item);
         if encrypted > 0 && materials.encryption_key.is_none() {
             return Err(Error::config(
                 "the provider gave no encryption key, but the attribute actions encrypt attributes",
@@ -181,7 +196,6 @@ impl ItemEncryptor {
         let writer =
             if gcm { gcm_writer(schema, &materials, salt)? } else { legacy_writer(&materials)? };
         let mut string_to_sign = materials.signing_key.start();
-        let mut plaintext = Zeroizing::new(Vec::with_capacity(256));
         let mut aad = Vec::with_capacity(64);
         sign_entries(
             schema,
@@ -193,29 +207,20 @@ impl ItemEncryptor {
                 let (random, rest) = fresh.split_at(per_attribute.min(fresh.len()));
                 fresh = rest;
                 // The stored value is built in one buffer of its final size: the nonce or IV,
-                // the serialized plaintext, then it is encrypted in place. Strings and
-                // binaries, which hold the large values, are written into it directly.
-                let too_long = |_| Error::invalid_item(entry.name, "the value is too long");
-                let mut stored = Zeroizing::new(Vec::new());
-                let body = if let Some(flat) = attribute::flat(entry.value) {
-                    let flat = flat.map_err(too_long)?;
-                    stored
-                        .reserve_exact(random.len() + flat.header.len() + flat.bytes.len() + TAIL);
-                    stored.extend_from_slice(random);
-                    stored.extend_from_slice(&flat.header);
-                    flat.bytes
-                } else {
-                    plaintext.clear();
-                    attribute::serialize(entry.value, NumberForm::Exact, &mut plaintext)
-                        .map_err(|e| Error::invalid_item(entry.name, e.reason()))?;
-                    stored.reserve_exact(random.len() + plaintext.len() + TAIL);
-                    stored.extend_from_slice(random);
-                    &plaintext
-                };
-                stored.extend_from_slice(body);
+                // the serialized plaintext, then it is encrypted in place. It never grows, so
+                // no copy of the plaintext is left behind in a freed block.
+                let name = entry.name;
+                let invalid = |e: attribute::SerializeError| Error::invalid_item(name, e.reason());
+                let len =
+                    attribute::serialized_len(entry.value, NumberForm::Exact).map_err(invalid)?;
+                let capacity = random.len() + len + TAIL;
+                let mut stored = Zeroizing::new(Vec::with_capacity(capacity));
+                stored.extend_from_slice(random);
+                attribute::serialize(entry.value, NumberForm::Exact, &mut stored)
+                    .map_err(invalid)?;
                 let sealed = match (&writer.gcm, writer.cbc_key) {
                     (Some(cipher), _) if random.len() == aead::NONCE_LEN => {
-                        aead::attribute_aad_into(entry.name, &mut aad);
+                        aead::attribute_aad_into(name, &mut aad);
                         cipher.encrypt_in_place(&aad, &mut stored)
                     }
                     (None, Some(key)) if random.len() == cbc::IV_LEN => {
@@ -229,9 +234,9 @@ impl ItemEncryptor {
                     _ => None,
                 };
                 sealed.ok_or(Error::Random)?;
-                let sealed = AttributeValue::B(Blob::new(std::mem::take(&mut *stored)));
-                // The plaintext handed in is this encryptor's to drop: wipe it.
-                attribute::wipe(std::mem::replace(entry.value, sealed));
+                debug_assert!(stored.capacity() == capacity, "the stored value never grows");
+                let ciphertext = AttributeValue::B(Blob::new(std::mem::take(&mut *stored)));
+                wipe::value(&mut std::mem::replace(entry.value, ciphertext));
                 Ok(())
             },
             Error::invalid_item,
@@ -243,7 +248,7 @@ impl ItemEncryptor {
             DESCRIPTION_ATTRIBUTE.to_owned(),
             AttributeValue::B(Blob::new(writer.description)),
         );
-        Ok(item)
+        Ok(())
     }
 
     /// Verifies and decrypts `item`, as read from the table described by `schema`.
@@ -290,26 +295,13 @@ impl ItemEncryptor {
         }
 
         // Only now that the signature holds: unwrap the content key and decrypt, in place.
-        let reader = envelope.reader(schema, materials.decryption_key)?;
-        let mut aad = Vec::with_capacity(64);
-        for entry in entries.into_iter().filter(|e| e.action == AttributeAction::EncryptAndSign) {
-            let AttributeValue::B(blob) =
-                std::mem::replace(entry.value, AttributeValue::Null(true))
-            else {
-                return Err(Error::Integrity);
-            };
-            let mut buffer = Zeroizing::new(blob.into_inner());
-            let plaintext = match &reader {
-                Reader::Gcm(cipher) => {
-                    aead::attribute_aad_into(entry.name, &mut aad);
-                    cipher.decrypt_in_place(&aad, &mut buffer)
-                }
-                Reader::Cbc(key) => cbc::decrypt_in_place(key, &mut buffer),
-            }
-            .ok_or(Error::Integrity)?;
-            // A string or binary takes the buffer over: no copy, and nothing left to wipe.
-            *entry.value = attribute::deserialize_owned(&mut buffer, plaintext)
-                .map_err(|_| Error::Integrity)?;
+        let decrypted = envelope
+            .reader(schema, materials.decryption_key)
+            .and_then(|reader| decrypt_entries(&reader, entries));
+        if let Err(error) = decrypted {
+            // Attributes decrypted before the failure are wiped, not just dropped.
+            wipe::map_entries(&mut item);
+            return Err(error);
         }
         Ok(item)
     }
@@ -338,6 +330,30 @@ impl ItemEncryptor {
         }
         Ok(())
     }
+}
+
+/// Decrypts the ENCRYPT_AND_SIGN `entries` in place.
+fn decrypt_entries(reader: &Reader, entries: Vec<Entry<'_>>) -> Result<()> {
+    let mut aad = Vec::with_capacity(64);
+    for entry in entries.into_iter().filter(|e| e.action == AttributeAction::EncryptAndSign) {
+        let AttributeValue::B(blob) = std::mem::replace(entry.value, AttributeValue::Null(true))
+        else {
+            return Err(Error::Integrity);
+        };
+        let mut buffer = Zeroizing::new(blob.into_inner());
+        let plaintext = match reader {
+            Reader::Gcm(cipher) => {
+                aead::attribute_aad_into(entry.name, &mut aad);
+                cipher.decrypt_in_place(&aad, &mut buffer)
+            }
+            Reader::Cbc(key) => cbc::decrypt_in_place(key, &mut buffer),
+        }
+        .ok_or(Error::Integrity)?;
+        // A string or binary takes the buffer over: no copy, and nothing left to wipe.
+        *entry.value =
+            attribute::deserialize_owned(&mut buffer, plaintext).map_err(|_| Error::Integrity)?;
+    }
+    Ok(())
 }
 
 /// Room after the plaintext in a stored value: the GCM tag or the CBC padding.

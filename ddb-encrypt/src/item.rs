@@ -84,7 +84,7 @@ pub fn is_reserved_name(name: &str) -> bool {
 /// # enum Status { Pending, Paid }
 /// use std::collections::HashMap;
 /// use ddb_encrypt::{AttributeAction::*, AttributeValue, ItemSchema, KeySchema, KeyType, Result};
-/// use ddb_encrypt::__private::{Mode, put, take, key_value};
+/// use ddb_encrypt::__private::{Leftovers, Mode, put, take, key_value};
 ///
 /// struct Order {
 ///     order_id: String, created_at: u64, status: Status, ttl: Option<i64>,
@@ -119,7 +119,9 @@ pub fn is_reserved_name(name: &str) -> bool {
 ///         Ok(item)
 ///     }
 ///
-///     fn from_item(mut item: HashMap<String, AttributeValue>) -> Result<Self> {
+///     fn from_item(item: HashMap<String, AttributeValue>) -> Result<Self> {
+///         // Attributes that no field takes are wiped when `item` is dropped.
+///         let mut item = Leftovers::new(item);
 ///         Ok(Self {
 ///             order_id: take(&mut item, "order_id")?,
 ///             created_at: take(&mut item, "created_at")?,

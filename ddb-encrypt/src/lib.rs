@@ -20,6 +20,7 @@ mod number;
 pub mod provider;
 mod schema;
 mod table;
+mod wipe;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -14,7 +14,6 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 
-use crate::attribute;
 use crate::crypto::rng;
 use crate::encryptor::{Format, ItemEncryptor};
 use crate::error::{Error, Result};
@@ -25,6 +24,7 @@ use crate::provider::{
 };
 use crate::schema::TableSchema;
 use crate::table::service_error;
+use crate::wipe;
 use zeroize::Zeroizing;
 
 // The rows' attribute names and constant values (the Python `MetaStoreAttributeNames` and
@@ -242,8 +242,8 @@ impl MetaStore {
     ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
         let mut key = |name: &str| match row.remove(name) {
             Some(AttributeValue::B(b)) => Some(Zeroizing::new(b.into_inner())),
-            Some(other) => {
-                attribute::wipe(other);
+            Some(mut other) => {
+                wipe::value(&mut other);
                 None
             }
             None => None,

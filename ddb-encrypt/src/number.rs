@@ -19,6 +19,9 @@ const MAX_ADJUSTED: i64 = 125;
 /// boto3's `DYNAMODB_CONTEXT`: Emax 126, Emin -128, precision 38, so Etiny = -128 - 38 + 1.
 const PYTHON_EMAX: i64 = 126;
 const PYTHON_ETINY: i64 = -165;
+/// Longest canonical text of either form: `-0.` then up to 165 zeros and 38 digits (the
+/// smallest Python-form exponent), rounded up. A buffer of this capacity never grows.
+pub(crate) const MAX_TEXT_LEN: usize = 256;
 /// Exponents beyond this are out of range whatever the digits; saturating here keeps the
 /// arithmetic below far from overflow.
 const EXPONENT_LIMIT: i64 = 1_000_000_000;

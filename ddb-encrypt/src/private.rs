@@ -19,9 +19,48 @@ pub use crate::item::{
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::convert::{self, ConvertError, MissingAttribute};
+use crate::wipe;
 
 /// An item: attribute names to values.
 pub type Item = HashMap<String, AttributeValue>;
+
+/// The item that a derived `from_item` reads its fields from: attributes it does not take
+/// (not in the struct, or left when a field fails to convert) are wiped when it is dropped,
+/// rather than freed with their decrypted values in them.
+pub struct Leftovers(Item);
+
+impl Leftovers {
+    /// Takes charge of `item`.
+    pub fn new(item: Item) -> Self {
+        Self(item)
+    }
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        wipe::map_entries(&mut self.0);
+    }
+}
+
+impl core::ops::Deref for Leftovers {
+    type Target = Item;
+
+    fn deref(&self) -> &Item {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Leftovers {
+    fn deref_mut(&mut self) -> &mut Item {
+        &mut self.0
+    }
+}
+
+impl core::fmt::Debug for Leftovers {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Leftovers").field("attributes", &self.0.len()).finish_non_exhaustive()
+    }
+}
 
 fn conversion(attribute: &str, error: &ConvertError) -> Error {
     Error::Conversion { attribute: attribute.to_owned(), message: error.to_string() }

@@ -1,9 +1,6 @@
 //! The per-table configuration of the item encryptor, with everything that depends only on it
 //! computed once.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
 use sha2::{Digest, Sha256};
 
 use crate::action::{AttributeAction, AttributeActions};
@@ -45,12 +42,7 @@ pub struct TableSchema {
     all_do_nothing: bool,
     /// A key attribute is DO_NOTHING: allowed only to read old legacy tables.
     unsigned_keys: bool,
-    /// `H(utf8(name))` of attributes without their own action, computed on first use.
-    name_hashes: Arc<RwLock<HashMap<String, [u8; 32]>>>,
 }
-
-/// Attributes without their own action whose name hashes are kept per schema.
-const NAME_HASH_CACHE: usize = 4096;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Known {
@@ -135,24 +127,17 @@ impl TableSchema {
     }
 
     /// The action of an attribute without its own and `H(utf8(name))`, which the string to
-    /// sign needs for every signed attribute: computed once and kept (zero for DO_NOTHING,
-    /// which is not signed).
+    /// sign needs for every signed attribute (zero for DO_NOTHING, which is not signed).
+    ///
+    /// Hashed on every call, never kept: names come from untrusted items, which must not
+    /// leave anything behind before their signature is checked, and hashing a short name
+    /// costs about what a locked map lookup did.
     pub(crate) fn resolve_unknown(&self, name: &str) -> (AttributeAction, [u8; 32]) {
         let action = self.actions.default_action();
         if action == AttributeAction::DoNothing {
             return (action, [0; 32]);
         }
-        let cached = self.name_hashes.read().ok().and_then(|cache| cache.get(name).copied());
-        if let Some(hash) = cached {
-            return (action, hash);
-        }
-        let hash: [u8; 32] = Sha256::digest(name).into();
-        if let Ok(mut cache) = self.name_hashes.write()
-            && cache.len() < NAME_HASH_CACHE
-        {
-            cache.insert(name.to_owned(), hash);
-        }
-        (action, hash)
+        (action, Sha256::digest(name).into())
     }
 
     pub(crate) fn table_hash(&self) -> &[u8; 32] {
@@ -314,7 +299,6 @@ impl TableSchemaBuilder {
             gcm_info,
             all_do_nothing,
             unsigned_keys: has_unsigned_keys,
-            name_hashes: Arc::default(),
         })
     }
 }

@@ -189,3 +189,46 @@ fn deserialize_owned_agrees_with_deserialize() {
     let mut buffer = vec![0; 4];
     assert!(deserialize_owned(&mut buffer, 2..9).is_err(), "a range past the end");
 }
+
+#[test]
+fn serialized_len_is_what_serialize_writes() {
+    let values = [
+        s("hé€😀"),
+        b(&[0, 1, 2]),
+        n("-0.0100"),
+        n("1.5e-3"),
+        n("12345678901234567890123456789"),
+        n("-1.234567890123456789012345678E-130"),
+        AttributeValue::Ss(vec!["b".into(), "a".into()]),
+        AttributeValue::Ns(vec!["10".into(), "9E+3".into(), "-1".into()]),
+        AttributeValue::Bs(vec![Blob::new(vec![0x80]), Blob::new(vec![])]),
+        AttributeValue::Bool(false),
+        AttributeValue::Null(true),
+        AttributeValue::L(vec![s("x"), n("1E+5"), AttributeValue::L(vec![])]),
+        AttributeValue::M(HashMap::from([
+            ("a".to_owned(), AttributeValue::M(HashMap::from([("😀".to_owned(), n("2"))]))),
+            ("b".to_owned(), AttributeValue::Ns(vec!["0.000".into()])),
+        ])),
+    ];
+    for form in [NumberForm::Exact, NumberForm::Python] {
+        for (index, value) in values.iter().enumerate() {
+            let mut out = vec![0xaa; 3];
+            serialize(value, form, &mut out).unwrap();
+            assert_eq!(serialized_len(value, form), Ok(out.len() - 3), "{form:?} case {index}");
+        }
+    }
+    let mut deep = s("x");
+    for _ in 0..=MAX_DEPTH {
+        deep = AttributeValue::L(vec![deep]);
+    }
+    let refused = [
+        (AttributeValue::Null(false), SerializeError::Unsupported),
+        (n("1e999"), SerializeError::Number(NumberError::OutOfRange)),
+        (AttributeValue::L(vec![n("x")]), SerializeError::Number(NumberError::Syntax)),
+        (deep, SerializeError::TooDeep),
+    ];
+    for (value, error) in refused {
+        assert_eq!(serialized_len(&value, NumberForm::Exact), Err(error));
+        assert_eq!(serialize(&value, NumberForm::Exact, &mut Vec::new()), Err(error));
+    }
+}

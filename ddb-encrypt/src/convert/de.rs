@@ -1,12 +1,14 @@
 //! `Deserialize` from `AttributeValue`.
 
-use std::collections::hash_map;
-use std::fmt;
+use std::collections::{HashMap, hash_map};
+use std::{fmt, mem};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Unexpected, Visitor};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::{ConvertError, type_name};
+use crate::{number, wipe};
 
 impl de::Error for ConvertError {
     fn custom<T: fmt::Display>(_: T) -> Self {
@@ -32,8 +34,9 @@ impl de::Error for ConvertError {
         Self::new(format!("unknown enum variant, expected one of {}", quoted(expected)))
     }
 
-    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        Self::new(format!("unknown field `{field}`, expected one of {}", quoted(expected)))
+    fn unknown_field(_: &str, expected: &'static [&'static str]) -> Self {
+        // The name is a key of a (possibly decrypted) map: withheld, like unknown variants.
+        Self::new(format!("unknown field, expected one of {}", quoted(expected)))
     }
 
     fn missing_field(field: &'static str) -> Self {
@@ -71,8 +74,23 @@ fn describe(unexpected: &Unexpected<'_>) -> &'static str {
 }
 
 /// Reads one `AttributeValue`.
-#[derive(Debug)]
+///
+/// What the visitor does not take over is wiped when the deserializer is dropped: numbers it
+/// parses, names it matches, values it ignores, and everything left after an error. Strings and
+/// bytes offered as owned (`visit_string`, `visit_byte_buf`) are the visitor's to keep.
 pub(crate) struct ValueDeserializer(AttributeValue);
+
+impl Drop for ValueDeserializer {
+    fn drop(&mut self) {
+        wipe::value(&mut self.0);
+    }
+}
+
+impl fmt::Debug for ValueDeserializer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ValueDeserializer").field(&type_name(&self.0)).finish()
+    }
+}
 
 impl ValueDeserializer {
     pub(crate) fn new(value: AttributeValue) -> Self {
@@ -94,8 +112,8 @@ impl ValueDeserializer {
 /// Parses an integer from number text, accepting the exact forms of integers (`1E+3`, `10.0`).
 fn integer<T: std::str::FromStr>(text: &str) -> Option<T> {
     text.parse().ok().or_else(|| {
-        let mut canonical = Vec::new();
-        crate::number::canonical_exact(text, &mut canonical).ok()?;
+        let mut canonical = Zeroizing::new(Vec::with_capacity(number::MAX_TEXT_LEN));
+        number::canonical_exact(text, &mut canonical).ok()?;
         std::str::from_utf8(&canonical).ok()?.parse().ok()
     })
 }
@@ -115,46 +133,46 @@ macro_rules! deserialize_integer {
 impl<'de> de::Deserializer<'de> for ValueDeserializer {
     type Error = ConvertError;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        match self.0 {
-            AttributeValue::S(s) => visitor.visit_string(s),
+    fn deserialize_any<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, ConvertError> {
+        match &mut self.0 {
+            AttributeValue::S(s) => visitor.visit_string(mem::take(s)),
             AttributeValue::N(n) => {
-                if let Some(i) = integer::<i64>(&n) {
+                if let Some(i) = integer::<i64>(n) {
                     visitor.visit_i64(i)
-                } else if let Some(u) = integer::<u64>(&n) {
+                } else if let Some(u) = integer::<u64>(n) {
                     visitor.visit_u64(u)
-                } else if let Some(i) = integer::<i128>(&n) {
+                } else if let Some(i) = integer::<i128>(n) {
                     visitor.visit_i128(i)
-                } else if let Some(u) = integer::<u128>(&n) {
+                } else if let Some(u) = integer::<u128>(n) {
                     visitor.visit_u128(u)
                 } else {
                     // Decimals stay text, so that exact decimal types read them without rounding.
-                    visitor.visit_string(n)
+                    visitor.visit_string(mem::take(n))
                 }
             }
-            AttributeValue::B(b) => visitor.visit_byte_buf(b.into_inner()),
-            AttributeValue::Bool(b) => visitor.visit_bool(b),
+            AttributeValue::B(b) => visitor.visit_byte_buf(mem::take(b).into_inner()),
+            AttributeValue::Bool(b) => visitor.visit_bool(*b),
             AttributeValue::Null(_) => visitor.visit_unit(),
-            AttributeValue::L(items) => visitor.visit_seq(SeqDeserializer(items.into_iter())),
+            AttributeValue::L(items) => {
+                visitor.visit_seq(SeqDeserializer(mem::take(items).into_iter()))
+            }
             AttributeValue::Ss(items) => visitor.visit_seq(SeqDeserializer(
-                items.into_iter().map(AttributeValue::S).collect::<Vec<_>>().into_iter(),
+                mem::take(items).into_iter().map(AttributeValue::S).collect::<Vec<_>>().into_iter(),
             )),
             AttributeValue::Ns(items) => visitor.visit_seq(SeqDeserializer(
-                items.into_iter().map(AttributeValue::N).collect::<Vec<_>>().into_iter(),
+                mem::take(items).into_iter().map(AttributeValue::N).collect::<Vec<_>>().into_iter(),
             )),
             AttributeValue::Bs(items) => visitor.visit_seq(SeqDeserializer(
-                items.into_iter().map(AttributeValue::B).collect::<Vec<_>>().into_iter(),
+                mem::take(items).into_iter().map(AttributeValue::B).collect::<Vec<_>>().into_iter(),
             )),
-            AttributeValue::M(map) => {
-                visitor.visit_map(MapDeserializer { entries: map.into_iter(), value: None })
-            }
+            AttributeValue::M(map) => visitor.visit_map(MapDeserializer::new(mem::take(map))),
             _ => Err(ConvertError::new("unknown attribute value type")),
         }
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        match self.0 {
-            AttributeValue::Bool(b) => visitor.visit_bool(b),
+        match &self.0 {
+            AttributeValue::Bool(b) => visitor.visit_bool(*b),
             _ => Err(self.mismatch("a boolean (BOOL)")),
         }
     }
@@ -180,41 +198,51 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer {
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        self.deserialize_string(visitor)
+        self.deserialize_str(visitor)
     }
 
+    /// Lends the text: types that parse it (decimals, identifiers, ...) do not take it over.
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        self.deserialize_string(visitor)
+        match &self.0 {
+            // Numbers read as text too: decimal types parse it exactly.
+            AttributeValue::S(s) | AttributeValue::N(s) => visitor.visit_str(s),
+            _ => Err(self.mismatch("a string (S)")),
+        }
     }
 
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        match self.0 {
-            // Numbers read as text too: decimal types parse it exactly.
-            AttributeValue::S(s) | AttributeValue::N(s) => visitor.visit_string(s),
+    fn deserialize_string<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, ConvertError> {
+        match &mut self.0 {
+            AttributeValue::S(s) | AttributeValue::N(s) => visitor.visit_string(mem::take(s)),
             _ => Err(self.mismatch("a string (S)")),
         }
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        self.deserialize_byte_buf(visitor)
+        match &self.0 {
+            AttributeValue::B(b) => visitor.visit_bytes(b.as_ref()),
+            _ => Err(self.mismatch("binary (B)")),
+        }
     }
 
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        match self.0 {
-            AttributeValue::B(b) => visitor.visit_byte_buf(b.into_inner()),
+    fn deserialize_byte_buf<V: Visitor<'de>>(
+        mut self,
+        visitor: V,
+    ) -> Result<V::Value, ConvertError> {
+        match &mut self.0 {
+            AttributeValue::B(b) => visitor.visit_byte_buf(mem::take(b).into_inner()),
             _ => Err(self.mismatch("binary (B)")),
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        match self.0 {
+        match &self.0 {
             AttributeValue::Null(_) => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        match self.0 {
+        match &self.0 {
             AttributeValue::Null(_) => visitor.visit_unit(),
             _ => Err(self.mismatch("null (NULL)")),
         }
@@ -236,12 +264,13 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        match self.0 {
+    fn deserialize_seq<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, ConvertError> {
+        match &mut self.0 {
             // Bytes read as a sequence of u8, for Vec<u8> and [u8; N].
-            AttributeValue::B(b) => {
-                visitor.visit_seq(BytesDeserializer(b.into_inner().into_iter()))
-            }
+            AttributeValue::B(b) => visitor.visit_seq(BytesDeserializer {
+                bytes: Zeroizing::new(mem::take(b).into_inner()),
+                next: 0,
+            }),
             AttributeValue::L(_)
             | AttributeValue::Ss(_)
             | AttributeValue::Ns(_)
@@ -267,11 +296,9 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        match self.0 {
-            AttributeValue::M(map) => {
-                visitor.visit_map(MapDeserializer { entries: map.into_iter(), value: None })
-            }
+    fn deserialize_map<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, ConvertError> {
+        match &mut self.0 {
+            AttributeValue::M(map) => visitor.visit_map(MapDeserializer::new(mem::take(map))),
             _ => Err(self.mismatch("a map (M)")),
         }
     }
@@ -286,24 +313,31 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer {
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
-        self,
+        mut self,
         _: &'static str,
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ConvertError> {
-        match self.0 {
-            AttributeValue::S(variant) => visitor.visit_enum(variant.into_deserializer()),
+        match &mut self.0 {
+            AttributeValue::S(variant) => {
+                visitor.visit_enum(UnitVariant(KeyDeserializer(mem::take(variant))))
+            }
             AttributeValue::M(map) if map.len() == 1 => {
-                let (variant, value) =
-                    map.into_iter().next().ok_or_else(|| ConvertError::new("empty map"))?;
-                visitor.visit_enum(EnumDeserializer { variant, value })
+                let (variant, value) = mem::take(map)
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| ConvertError::new("empty map"))?;
+                visitor.visit_enum(EnumDeserializer {
+                    variant: KeyDeserializer(variant),
+                    value: ValueDeserializer(value),
+                })
             }
             _ => Err(self.mismatch("an enum: a string (S), or a map (M) with one entry")),
         }
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        self.deserialize_string(visitor)
+        self.deserialize_str(visitor)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(
@@ -322,7 +356,14 @@ impl IntoDeserializer<'_, ConvertError> for ValueDeserializer {
     }
 }
 
+/// The elements of a list or set; those not read are wiped when dropped.
 struct SeqDeserializer(std::vec::IntoIter<AttributeValue>);
+
+impl Drop for SeqDeserializer {
+    fn drop(&mut self) {
+        self.0.as_mut_slice().iter_mut().for_each(wipe::value);
+    }
+}
 
 impl<'de> de::SeqAccess<'de> for SeqDeserializer {
     type Error = ConvertError;
@@ -339,7 +380,11 @@ impl<'de> de::SeqAccess<'de> for SeqDeserializer {
     }
 }
 
-struct BytesDeserializer(std::vec::IntoIter<u8>);
+/// A binary value read as a sequence of `u8`; wiped when dropped.
+struct BytesDeserializer {
+    bytes: Zeroizing<Vec<u8>>,
+    next: usize,
+}
 
 impl<'de> de::SeqAccess<'de> for BytesDeserializer {
     type Error = ConvertError;
@@ -348,17 +393,35 @@ impl<'de> de::SeqAccess<'de> for BytesDeserializer {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, ConvertError> {
-        self.0.next().map(|b| seed.deserialize(b.into_deserializer())).transpose()
+        let Some(&byte) = self.bytes.get(self.next) else { return Ok(None) };
+        self.next += 1;
+        seed.deserialize(byte.into_deserializer()).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.0.len())
+        Some(self.bytes.len() - self.next)
     }
 }
 
+/// The entries of a map; those not read are wiped when dropped.
 struct MapDeserializer {
     entries: hash_map::IntoIter<String, AttributeValue>,
-    value: Option<AttributeValue>,
+    value: Option<ValueDeserializer>,
+}
+
+impl MapDeserializer {
+    fn new(map: HashMap<String, AttributeValue>) -> Self {
+        Self { entries: map.into_iter(), value: None }
+    }
+}
+
+impl Drop for MapDeserializer {
+    fn drop(&mut self) {
+        for (mut name, mut value) in self.entries.by_ref() {
+            name.zeroize();
+            wipe::value(&mut value);
+        }
+    }
 }
 
 impl<'de> de::MapAccess<'de> for MapDeserializer {
@@ -369,7 +432,7 @@ impl<'de> de::MapAccess<'de> for MapDeserializer {
         seed: K,
     ) -> Result<Option<K::Value>, ConvertError> {
         let Some((key, value)) = self.entries.next() else { return Ok(None) };
-        self.value = Some(value);
+        self.value = Some(ValueDeserializer(value));
         seed.deserialize(KeyDeserializer(key)).map(Some)
     }
 
@@ -379,7 +442,7 @@ impl<'de> de::MapAccess<'de> for MapDeserializer {
     ) -> Result<V::Value, ConvertError> {
         let value =
             self.value.take().ok_or_else(|| ConvertError::new("map value without a key"))?;
-        seed.deserialize(ValueDeserializer(value))
+        seed.deserialize(value)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -387,9 +450,10 @@ impl<'de> de::MapAccess<'de> for MapDeserializer {
     }
 }
 
+/// An enum stored as a map with one entry: `{variant: data}`.
 struct EnumDeserializer {
-    variant: String,
-    value: AttributeValue,
+    variant: KeyDeserializer,
+    value: ValueDeserializer,
 }
 
 impl<'de> de::EnumAccess<'de> for EnumDeserializer {
@@ -400,8 +464,8 @@ impl<'de> de::EnumAccess<'de> for EnumDeserializer {
         self,
         seed: V,
     ) -> Result<(V::Value, ValueDeserializer), ConvertError> {
-        let variant = seed.deserialize(KeyDeserializer(self.variant))?;
-        Ok((variant, ValueDeserializer(self.value)))
+        let variant = seed.deserialize(self.variant)?;
+        Ok((variant, self.value))
     }
 }
 
@@ -409,7 +473,7 @@ impl<'de> de::VariantAccess<'de> for ValueDeserializer {
     type Error = ConvertError;
 
     fn unit_variant(self) -> Result<(), ConvertError> {
-        match self.0 {
+        match &self.0 {
             AttributeValue::Null(_) => Ok(()),
             _ => Err(self.mismatch("null (NULL) for a unit variant")),
         }
@@ -439,8 +503,57 @@ impl<'de> de::VariantAccess<'de> for ValueDeserializer {
     }
 }
 
-/// Map keys are strings; integer and boolean keys parse from them.
+/// An enum stored as a string: a unit variant, named by the string.
+struct UnitVariant(KeyDeserializer);
+
+impl<'de> de::EnumAccess<'de> for UnitVariant {
+    type Error = ConvertError;
+    type Variant = UnitOnly;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, UnitOnly), ConvertError> {
+        Ok((seed.deserialize(self.0)?, UnitOnly))
+    }
+}
+
+/// The data of a variant named by a string: none.
+struct UnitOnly;
+
+impl<'de> de::VariantAccess<'de> for UnitOnly {
+    type Error = ConvertError;
+
+    fn unit_variant(self) -> Result<(), ConvertError> {
+        Ok(())
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _: T) -> Result<T::Value, ConvertError> {
+        Err(de::Error::invalid_type(Unexpected::UnitVariant, &"newtype variant"))
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, ConvertError> {
+        Err(de::Error::invalid_type(Unexpected::UnitVariant, &"tuple variant"))
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, ConvertError> {
+        Err(de::Error::invalid_type(Unexpected::UnitVariant, &"struct variant"))
+    }
+}
+
+/// Map keys are strings; integer and boolean keys parse from them. Wiped when dropped, unless
+/// a visitor takes the string over.
 struct KeyDeserializer(String);
+
+impl Drop for KeyDeserializer {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 macro_rules! parse_key {
     ($($method:ident => $visit:ident),*) => {$(
@@ -453,14 +566,27 @@ macro_rules! parse_key {
 impl<'de> de::Deserializer<'de> for KeyDeserializer {
     type Error = ConvertError;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
-        visitor.visit_string(self.0)
+    fn deserialize_any<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, ConvertError> {
+        visitor.visit_string(mem::take(&mut self.0))
     }
 
     parse_key!(deserialize_bool => visit_bool, deserialize_i8 => visit_i8, deserialize_i16 => visit_i16,
         deserialize_i32 => visit_i32, deserialize_i64 => visit_i64, deserialize_i128 => visit_i128,
         deserialize_u8 => visit_u8, deserialize_u16 => visit_u16, deserialize_u32 => visit_u32,
         deserialize_u64 => visit_u64, deserialize_u128 => visit_u128);
+
+    /// Lends the name: struct fields and variants are matched, not kept.
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
+        visitor.visit_str(&self.0)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
+        self.deserialize_str(visitor)
+    }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
@@ -476,12 +602,18 @@ impl<'de> de::Deserializer<'de> for KeyDeserializer {
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ConvertError> {
-        visitor.visit_enum(self.0.into_deserializer())
+        visitor.visit_enum(UnitVariant(self))
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, ConvertError> {
+        visitor.visit_unit()
     }
 
     serde::forward_to_deserialize_any! {
-        f32 f64 char str string bytes byte_buf option unit unit_struct seq tuple tuple_struct
-        map struct identifier ignored_any
+        f32 f64 string bytes byte_buf option unit unit_struct seq tuple tuple_struct map struct
     }
 }
 

@@ -157,3 +157,20 @@ fn integers_read_from_any_exact_form() {
     assert_eq!(from_attribute_value::<i32>(AttributeValue::N("-10.00".into())).unwrap(), -10);
     assert!(from_attribute_value::<i32>(AttributeValue::N("1.5".into())).is_err());
 }
+
+#[test]
+fn unknown_fields_are_refused_without_quoting_their_names() {
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only deserialized, to see the error")]
+    struct Strict {
+        name: String,
+    }
+    let secret = "hunter2-secret-key";
+    let value = AttributeValue::M(HashMap::from([
+        ("name".to_owned(), AttributeValue::S("a".into())),
+        (secret.to_owned(), AttributeValue::Bool(true)),
+    ]));
+    let error = from_attribute_value::<Strict>(value).unwrap_err();
+    assert_eq!(error.to_string(), "unknown field, expected one of `name`");
+}

@@ -107,3 +107,18 @@ fn syntax_errors() {
         assert_eq!(python(bad), Err(NumberError::Syntax), "input {bad:?}");
     }
 }
+
+#[test]
+fn canonical_texts_fit_in_max_text_len() {
+    let mut longest = 0;
+    for digits in ["1", "12345678901234567890123456789012345678"] {
+        for exponent in -220..=160 {
+            let text = format!("-{digits}E{exponent}");
+            for canonical in [exact(&text), python(&text)].into_iter().flatten() {
+                longest = longest.max(canonical.len());
+            }
+        }
+    }
+    assert!(longest > 160, "the extremes were reached: {longest}");
+    assert!(longest <= MAX_TEXT_LEN, "{longest} bytes");
+}
