@@ -158,3 +158,58 @@ fn typed_reads_that_fail_leave_no_decrypted_value_in_freed_memory() {
         }
     }
 }
+
+#[test]
+fn reading_a_meta_store_version_leaves_its_keys_nowhere_in_freed_memory() {
+    use ddb_encrypt::MetaStore;
+    use ddb_encrypt::provider::{ProviderStore, WrappedMaterialsProvider, WrappingKey};
+    use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let meta_provider = || {
+        WrappedMaterialsProvider::new(
+            WrappingKey::aes(&[0x61; 32]).unwrap(),
+            SigningKey::hmac_sha256(&[0x62; 32]).unwrap(),
+        )
+    };
+    let table = unique_name("meta");
+    let (enc, int) = runtime.block_on(async {
+        let aws = LocalAws::shared();
+        let client = aws.dynamodb();
+        MetaStore::create_table(&client, &table).await.unwrap();
+        let store = MetaStore::new(client.clone(), &table, std::sync::Arc::new(meta_provider()));
+        store.unwrap().get_or_create_provider("m", 0).await.unwrap();
+        // The version's keys, as the store's provider decrypts them.
+        let stored = client
+            .get_item()
+            .table_name(&table)
+            .key("N", s("m"))
+            .key("V", n("0"))
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap();
+        let schema = TableSchema::builder(&table).partition_key("N").sort_key("V").build().unwrap();
+        let mut row =
+            ItemEncryptor::new(meta_provider()).decrypt_item(&schema, stored).await.unwrap();
+        let key = |row: &mut ddb_encrypt::Item, name| {
+            row.remove(name).unwrap().as_b().unwrap().as_ref().to_vec()
+        };
+        (key(&mut row, "enc"), key(&mut row, "int"))
+    });
+    let client = runtime.block_on(async { LocalAws::shared().dynamodb() });
+    for key in [enc, int] {
+        let marker: &'static [u8] = Box::leak(key.into_boxed_slice());
+        let (provider, found) = watch(marker, || {
+            runtime.block_on(async {
+                let store =
+                    MetaStore::new(client.clone(), &table, std::sync::Arc::new(meta_provider()))
+                        .unwrap();
+                store.provider("m", 0).await.unwrap().unwrap()
+            })
+        });
+        assert_eq!(found, 0, "{found} freed blocks held a key of version 0");
+        drop(provider);
+    }
+}
