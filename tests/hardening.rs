@@ -333,3 +333,28 @@ fn secrets_stay_out_of_debug_and_display() {
     let error = plaintext.parse::<ddb_encrypt::Number>().unwrap_err();
     check(format!("{error} {error:?}"));
 }
+
+/// Randomness can be pinned only in the library's own unit tests (`cfg(test)`), never through
+/// a feature: feature unification would let any crate in a dependency graph turn a feature on
+/// for everyone, and the workspace's own examples were built with it. So the library declares
+/// exactly its documented features, none of them internal.
+#[test]
+fn no_feature_of_the_library_can_pin_randomness_in_a_users_build() {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--no-deps", "--offline", "--format-version", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let library = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "ddb-encrypt")
+        .expect("the library is a workspace member");
+    let mut features: Vec<&str> =
+        library["features"].as_object().unwrap().keys().map(String::as_str).collect();
+    features.sort_unstable();
+    assert_eq!(features, ["default", "derive", "kms"]);
+}

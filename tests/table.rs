@@ -14,7 +14,7 @@ use ddb_encrypt::{
 };
 use ddb_encrypt_dev::interceptors::{FaultMode, RequestCounter, UnprocessedFaults};
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
-use futures_util::TryStreamExt as _;
+use futures_util::{StreamExt as _, TryStreamExt as _};
 
 #[derive(EncryptedItem, Debug, Clone, PartialEq)]
 struct Order {
@@ -468,4 +468,58 @@ async fn the_static_provider_works_too() {
     table.create_table().await.unwrap();
     table.put(&order("oz", 1)).await.unwrap();
     assert_eq!(table.get(&("oz".into(), 1)).await.unwrap(), Some(order("oz", 1)));
+}
+
+#[tokio::test]
+async fn an_item_that_fails_verification_is_one_error_and_the_stream_goes_on() {
+    let table = new_table().await;
+    table.batch_put(&(1..=5).map(|n| order("uma", n)).collect::<Vec<_>>()).await.unwrap();
+    // Order 2 altered in the table: one flipped ciphertext byte.
+    let mut stored = raw_item(&table, "uma", 2).await.unwrap();
+    let mut ciphertext = stored["email"].as_b().unwrap().as_ref().to_vec();
+    ciphertext[20] ^= 1;
+    stored.insert("email".into(), AttributeValue::B(ciphertext.into()));
+    table
+        .client()
+        .put_item()
+        .table_name(table.table_name())
+        .set_item(Some(stored))
+        .send()
+        .await
+        .unwrap();
+
+    // Streamed, in pages of 2: the four others, and one integrity error in place of order 2.
+    let streamed: Vec<_> = table.query(&"uma".into()).page_size(2).stream().collect().await;
+    assert_eq!(streamed.len(), 5);
+    let numbers: Vec<_> = streamed.iter().flatten().map(|o| o.order_no).collect();
+    assert_eq!(numbers, [1, 3, 4, 5]);
+    assert!(streamed[1].as_ref().is_err_and(Error::is_integrity), "{:?}", streamed[1]);
+    let scanned: Vec<_> = table.scan().page_size(2).stream().collect().await;
+    assert_eq!(scanned.len(), 5);
+    assert_eq!(scanned.iter().filter(|r| r.as_ref().is_err_and(Error::is_integrity)).count(), 1);
+
+    // Collected: no items, the count of those that failed.
+    for (operation, result) in
+        [("Query", table.query(&"uma".into()).page_size(2).await), ("Scan", table.scan().await)]
+    {
+        let error = result.unwrap_err();
+        let message = error.to_string();
+        let Error::UnreadableItems { operation: op, failed, read, first, .. } = &error else {
+            panic!("{operation}: {message}")
+        };
+        assert_eq!((*op, *failed, *read), (operation, 1, 5), "{message}");
+        assert!(first.is_integrity(), "{message}");
+        assert!(message.contains("1 of the 5 items") && !message.contains("uma@"), "{message}");
+    }
+
+    // A request failure still ends the stream, after one error.
+    let gone = EncryptedTable::<Order>::with_encryptor(
+        table.client().clone(),
+        "no-such-table",
+        encryptor(),
+    )
+    .unwrap();
+    let failed: Vec<_> = gone.scan().stream().collect().await;
+    assert_eq!(failed.len(), 1);
+    assert!(matches!(&failed[0], Err(Error::Service { operation: "Scan", .. })), "{failed:?}");
 }

@@ -125,6 +125,30 @@ pub enum Error {
         attempts: u32,
     },
 
+    /// A query or scan read items that could not be read back (they failed verification, were
+    /// refused, or did not convert to the item type): awaiting a [`Query`](crate::Query) or
+    /// [`Scan`](crate::Scan) reads every item, then returns this instead of the others. The
+    /// first failure is the `source()` (usually [`Error::Integrity`]). To keep the items that
+    /// verify, use `stream()`, which yields one error per failed item and goes on.
+    #[error(
+        "DynamoDB {operation} on table `{table}`: {failed} of the {read} items read could not be \
+         verified, decrypted or converted (the first failure is the source); stream the \
+         request to read the others"
+    )]
+    UnreadableItems {
+        /// The API operation (`Query` or `Scan`).
+        operation: &'static str,
+        /// The table.
+        table: String,
+        /// How many items could not be read.
+        failed: usize,
+        /// How many items were read in all, `failed` included.
+        read: usize,
+        /// The first item's failure.
+        #[source]
+        first: Box<Error>,
+    },
+
     /// The table's key schema or indexes differ from the item type's.
     #[error("table `{table}` does not match the item type: {message}")]
     SchemaMismatch {

@@ -47,21 +47,6 @@ pub fn canonical_number(text: &str, python: bool) -> Option<String> {
     result.ok().and_then(|()| String::from_utf8(out).ok())
 }
 
-/// Queues `bytes` as the answer to the next request for randomness on this thread (for
-/// known-answer tests). Requests are: a provider's fresh content key (32 bytes), then the
-/// item's randomness in one request (GCM: the 32-byte salt, then a 12-byte nonce per encrypted
-/// attribute in signing order; legacy: a 16-byte IV per encrypted attribute).
-#[cfg(feature = "_pinned-randomness")]
-pub fn pin_randomness(bytes: impl Into<Vec<u8>>) {
-    crate::crypto::rng::pinned::push(bytes);
-}
-
-/// `true` if every pinned value was used.
-#[cfg(feature = "_pinned-randomness")]
-pub fn pinned_randomness_drained() -> bool {
-    crate::crypto::rng::pinned::is_drained()
-}
-
 /// Replays a recorded KMS data key (vector files' offline mode).
 #[cfg(feature = "kms")]
 pub use crate::provider::RecordedDataKey;

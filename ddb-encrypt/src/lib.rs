@@ -14,6 +14,8 @@ mod crypto;
 mod encryptor;
 pub mod error;
 mod item;
+#[cfg(test)]
+mod known_answers;
 mod material_description;
 mod meta_store;
 mod number;

@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 
 /// Fills `buf` from the operating system's random number generator.
 pub(crate) fn fill(buf: &mut [u8]) -> Result<()> {
-    #[cfg(any(test, feature = "_pinned-randomness"))]
+    #[cfg(test)]
     if pinned::take(buf) {
         return Ok(());
     }
@@ -19,9 +19,10 @@ pub(crate) fn array<const N: usize>() -> Result<[u8; N]> {
 }
 
 /// The test-only seam for known-answer tests: queue the bytes that the next requests for
-/// randomness on this thread get, in order. Compiled only for the crate's own tests and with
-/// the internal `_pinned-randomness` feature, which the workspace's test package enables.
-#[cfg(any(test, feature = "_pinned-randomness"))]
+/// randomness on this thread get, in order. Compiled only into the crate's own unit tests
+/// (`cfg(test)`): there is deliberately no feature for it, since feature unification could turn
+/// a feature on in a user's build.
+#[cfg(test)]
 pub(crate) mod pinned {
     use std::cell::RefCell;
     use std::collections::VecDeque;

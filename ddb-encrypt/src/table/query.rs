@@ -6,7 +6,7 @@ use std::future::IntoFuture;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use futures_util::stream::{self, Stream, TryStreamExt as _};
+use futures_util::stream::{self, Stream, StreamExt as _};
 
 use super::condition::{Condition, Placeholders, SortKeyCondition};
 use super::{BoxFuture, EncryptedTable};
@@ -22,8 +22,38 @@ type Item = HashMap<String, AttributeValue>;
 /// # Errors
 ///
 /// [`Error::Config`] before any request for an unknown index, a key of the wrong type, or a
-/// filter that compares an encrypted attribute; then [`Error::Service`],
-/// [`Error::Integrity`] and [`Error::Conversion`] per item.
+/// filter that compares an encrypted attribute; [`Error::Service`] if a request fails, which
+/// ends the query. An item that cannot be read ([`Error::Integrity`] if it fails verification,
+/// [`Error::Conversion`], ...) does not end it: [`Query::stream`] yields that item's error and
+/// goes on with the next item, and awaiting the query reads every item, then returns
+/// [`Error::UnreadableItems`] with the number of items that failed.
+///
+/// ```no_run
+/// # use ddb_encrypt::{EncryptedItem, EncryptedTable, Error};
+/// # #[derive(EncryptedItem)] struct Order { #[ddb(partition_key)] customer: String, #[ddb(sort_key)] placed_at: u64 }
+/// # async fn demo(orders: EncryptedTable<Order>) -> ddb_encrypt::Result<()> {
+/// use futures_util::StreamExt as _;
+///
+/// // All or nothing: any item that fails verification fails the whole read.
+/// match orders.query(&"ada".into()).await {
+///     Ok(all) => println!("{} orders", all.len()),
+///     Err(Error::UnreadableItems { failed, read, .. }) => {
+///         eprintln!("{failed} of {read} orders failed verification");
+///     }
+///     Err(other) => return Err(other),
+/// }
+///
+/// // Item by item: keep the items that verify, and see an error for each one that does not.
+/// let mut stream = std::pin::pin!(orders.query(&"ada".into()).stream());
+/// while let Some(order) = stream.next().await {
+///     match order {
+///         Ok(order) => println!("order {}", order.placed_at),
+///         Err(error) if error.is_integrity() => eprintln!("one order failed verification"),
+///         Err(error) => return Err(error),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[must_use = "a Query does nothing until awaited or streamed"]
 pub struct Query<'a, T> {
     table: &'a EncryptedTable<T>,
@@ -218,8 +248,12 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
 
 impl<'a, T: EncryptedItem + Send + 'a> Query<'a, T> {
     /// The items, one at a time, following pagination.
+    ///
+    /// An item that cannot be read (it fails verification, is refused or does not convert)
+    /// is an `Err` for that item, and the stream goes on with the next one; a failed request
+    /// is the last element.
     pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'a {
-        items(self.prepare())
+        flatten(items(self.prepare()))
     }
 }
 
@@ -228,7 +262,8 @@ impl<'a, T: EncryptedItem + Send + 'a> IntoFuture for Query<'a, T> {
     type IntoFuture = BoxFuture<'a, Result<Vec<T>>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.stream().try_collect())
+        let table = self.table;
+        Box::pin(collect(table, "Query", items(self.prepare())))
     }
 }
 
@@ -236,7 +271,8 @@ impl<'a, T: EncryptedItem + Send + 'a> IntoFuture for Query<'a, T> {
 ///
 /// # Errors
 ///
-/// As [`Query`].
+/// As [`Query`]: a failed request ends the scan; an item that cannot be read is one error
+/// in [`Scan::stream`], and makes awaiting the scan return [`Error::UnreadableItems`].
 #[must_use = "a Scan does nothing until awaited or streamed"]
 pub struct Scan<'a, T> {
     table: &'a EncryptedTable<T>,
@@ -285,9 +321,10 @@ impl<'a, T: EncryptedItem> Scan<'a, T> {
 }
 
 impl<'a, T: EncryptedItem + Send + 'a> Scan<'a, T> {
-    /// The items, one at a time, following pagination.
+    /// The items, one at a time, following pagination. As [`Query::stream`], an item that
+    /// cannot be read is an `Err` for that item, and the stream goes on.
     pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'a {
-        items(self.prepare())
+        flatten(items(self.prepare()))
     }
 }
 
@@ -296,7 +333,8 @@ impl<'a, T: EncryptedItem + Send + 'a> IntoFuture for Scan<'a, T> {
     type IntoFuture = BoxFuture<'a, Result<Vec<T>>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.stream().try_collect())
+        let table = self.table;
+        Box::pin(collect(table, "Scan", items(self.prepare())))
     }
 }
 
@@ -347,9 +385,15 @@ struct Pages<'a, T> {
     yielded: usize,
 }
 
+/// One element of [`items`]: a request failure (`Err`, which ends the stream) or one item,
+/// read or not (`Ok`).
+type Step<T> = Result<Result<T>>;
+
+/// The items of a request, following pagination. Request failures end the stream; an item
+/// that cannot be read does not.
 fn items<'a, T: EncryptedItem + Send + 'a>(
     prepared: Result<(&'a EncryptedTable<T>, Prepared)>,
-) -> impl Stream<Item = Result<T>> + Send + 'a {
+) -> impl Stream<Item = Step<T>> + Send + 'a {
     let state = prepared.map(|(table, request)| Pages {
         table,
         request: Arc::new(request),
@@ -358,27 +402,70 @@ fn items<'a, T: EncryptedItem + Send + 'a>(
         started: false,
         yielded: 0,
     });
-    stream::try_unfold(Some(state), |state| async move {
-        let mut pages = match state {
-            None => return Ok(None),
-            Some(Err(error)) => return Err(error),
-            Some(Ok(pages)) => pages,
+    stream::unfold(Some(state), |state| async move {
+        let mut pages = match state? {
+            Err(error) => return Some((Err(error), None)),
+            Ok(pages) => pages,
         };
         loop {
+            // Items that failed count too: `limit` bounds the items read.
             if pages.request.limit.is_some_and(|limit| pages.yielded >= limit) {
-                return Ok(None);
+                return None;
             }
             if let Some(stored) = pages.buffer.pop_front() {
-                let value = pages.table.open(stored).await?;
+                let item = pages.table.open(stored).await;
                 pages.yielded += 1;
-                return Ok(Some((value, Some(Ok(pages)))));
+                return Some((Ok(item), Some(Ok(pages))));
             }
             if pages.started && pages.next_page.is_none() {
-                return Ok(None);
+                return None;
             }
-            pages.fetch().await?;
+            if let Err(error) = pages.fetch().await {
+                return Some((Err(error), None));
+            }
         }
     })
+}
+
+/// The public stream: one `Result` per item, then the request failure if any.
+fn flatten<'a, T: Send + 'a>(
+    steps: impl Stream<Item = Step<T>> + Send + 'a,
+) -> impl Stream<Item = Result<T>> + Send + 'a {
+    steps.map(|step| step.and_then(|item| item))
+}
+
+/// Reads every item; fails with the request's error, or with [`Error::UnreadableItems`] if
+/// any item could not be read.
+async fn collect<'a, T: Send + 'a>(
+    table: &EncryptedTable<T>,
+    operation: &'static str,
+    steps: impl Stream<Item = Step<T>> + Send + 'a,
+) -> Result<Vec<T>> {
+    let mut steps = std::pin::pin!(steps);
+    let mut items = Vec::new();
+    let mut read = 0;
+    let mut failed = 0;
+    let mut first = None;
+    while let Some(step) = steps.next().await {
+        read += 1;
+        match step? {
+            Ok(item) => items.push(item),
+            Err(error) => {
+                failed += 1;
+                first.get_or_insert(error);
+            }
+        }
+    }
+    match first {
+        None => Ok(items),
+        Some(first) => Err(Error::UnreadableItems {
+            operation,
+            table: table.table_name.to_string(),
+            failed,
+            read,
+            first: Box::new(first),
+        }),
+    }
 }
 
 impl<T: EncryptedItem> Pages<'_, T> {
