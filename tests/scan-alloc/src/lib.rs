@@ -2,7 +2,7 @@
 //! thread frees while it watches, to check that secrets are wiped before their memory is
 //! given back.
 //!
-//! ```ignore
+//! ```text
 //! #[global_allocator]
 //! static ALLOCATOR: scan_alloc::ScanAlloc = scan_alloc::ScanAlloc;
 //!
