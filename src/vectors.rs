@@ -314,8 +314,41 @@ impl VectorFile {
         Ok(out)
     }
 
+    /// The SIGN_ONLY attributes of `plaintext_item` that a legacy writer refuses to sign: their
+    /// numbers have more than 28 significant digits, which the legacy signature would round.
+    /// Python-written files may have them (the Python client signs them rounded).
+    ///
+    /// # Errors
+    ///
+    /// If the file's schema or plaintext item is malformed.
+    pub fn legacy_unsignable(&self) -> Result<Vec<String>, String> {
+        let schema = self.schema()?;
+        let mut names: Vec<String> = self
+            .plaintext_item()?
+            .into_iter()
+            .filter(|(name, value)| {
+                schema.action(name) == ddb_encrypt::AttributeAction::SignOnly
+                    && !ddb_encrypt::__fuzz::legacy_signable(value)
+            })
+            .map(|(name, _)| name)
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The file without `names` in its plaintext item (for writing what a legacy writer can).
+    #[must_use]
+    pub fn without(&self, names: &[String]) -> Self {
+        let mut json = self.json.clone();
+        if let Some(item) = json["plaintext_item"].as_object_mut() {
+            item.retain(|name, _| !names.contains(name));
+        }
+        Self { json, ..self.clone() }
+    }
+
     /// Both directions: decrypts the file's item, then encrypts the plaintext in the same format
-    /// and decrypts that.
+    /// and decrypts that. A legacy writer must refuse the SIGN_ONLY numbers it cannot sign
+    /// exactly; the rest of the item is re-encrypted without them.
     ///
     /// # Errors
     ///
@@ -323,7 +356,22 @@ impl VectorFile {
     pub async fn check(&self) -> Result<(), String> {
         self.check_decrypt().await?;
         let format = self.format()?;
-        let rewritten = Self { json: self.encrypt(format).await?, ..self.clone() };
+        let unsignable =
+            if format == Format::Legacy { self.legacy_unsignable()? } else { Vec::new() };
+        let writable = if unsignable.is_empty() {
+            self.clone()
+        } else {
+            match self.encrypt(format).await {
+                Err(e) if unsignable.iter().any(|name| e.contains(&format!("`{name}`"))) => {}
+                other => {
+                    return Err(format!(
+                        "the legacy writer should refuse SIGN_ONLY {unsignable:?}, got {other:?}"
+                    ));
+                }
+            }
+            self.without(&unsignable)
+        };
+        let rewritten = Self { json: writable.encrypt(format).await?, ..writable.clone() };
         rewritten.check_decrypt().await.map_err(|e| format!("re-encrypted item: {e}"))
     }
 

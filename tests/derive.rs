@@ -311,12 +311,19 @@ fn index_schemas_are_generated() {
 async fn every_field_type_round_trips_through_the_item_encryptor() {
     let schema = TableSchema::for_item::<Everything>("Everything").unwrap();
     for encryptor in encryptors() {
-        let stored =
-            encryptor.encrypt_item(&schema, everything().to_item().unwrap()).await.unwrap();
+        let mut value = everything();
+        if encryptor.write_format() == Format::Legacy {
+            // The legacy signature covers SIGN_ONLY numbers, keys included, to 28 significant
+            // digits only: its writer refuses longer ones.
+            value.sort = -9_999_999_999_999_999_999_999_999_999;
+        }
+        let sort = value.sort;
+        let stored = encryptor.encrypt_item(&schema, value.to_item().unwrap()).await.unwrap();
         assert_eq!(stored["statusCode"], AttributeValue::S("ACTIVE".into()));
         let back =
             Everything::from_item(encryptor.decrypt_item(&schema, stored).await.unwrap()).unwrap();
         let mut expected = everything();
+        expected.sort = sort;
         expected.cache = None;
         // Numbers come back canonical: "0.30" is 0.3.
         expected.decimal_text = "0.3".into();

@@ -23,6 +23,8 @@ async fn python_decrypts_rust_written_legacy_items() {
     sources.sort();
     for source in &sources {
         let file = VectorFile::load(source).unwrap();
+        // SIGN_ONLY numbers that the legacy signature would round are refused by our writer.
+        let file = file.without(&file.legacy_unsignable().unwrap());
         let json =
             file.encrypt(Format::Legacy).await.unwrap_or_else(|e| panic!("{}: {e}", file.name()));
         let out = dir.join(source.file_name().unwrap());

@@ -18,6 +18,12 @@ pub fn serialize_attribute(value: &AttributeValue, python_numbers: bool) -> Opti
     Some(out)
 }
 
+/// Whether the legacy writer can sign `value` as a SIGN_ONLY attribute: its numbers must not
+/// be rounded by the Python client's form.
+pub fn legacy_signable(value: &AttributeValue) -> bool {
+    attribute::serialize(value, NumberForm::PythonExact, &mut Vec::new()).is_ok()
+}
+
 /// Decodes a serialized value.
 /// `None` if the bytes are not exactly one valid serialized value.
 pub fn deserialize_attribute(bytes: &[u8]) -> Option<AttributeValue> {

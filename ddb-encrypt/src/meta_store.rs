@@ -2,10 +2,10 @@
 //! each row an item encrypted with the store's own provider, byte-compatible with the Python
 //! and Java `MetaStore`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::primitives::Blob;
@@ -42,6 +42,8 @@ const HMAC_SHA256: &str = "HmacSHA256";
 /// How many of a material's newest rows [`MetaStore::max_version`] reads, newest first, before
 /// it gives up finding one that verifies.
 const NEWEST_ROWS_CHECKED: i32 = 16;
+/// How many verified versions a store remembers.
+const VERIFIED_KEPT: usize = 4096;
 
 /// A [`ProviderStore`] in a DynamoDB table: one row per material name (`N`) and version
 /// (`V`), holding an AES-256 key-encryption key and an HMAC-SHA256 key, encrypted and signed
@@ -71,6 +73,10 @@ pub struct MetaStore {
     encryptor: ItemEncryptor,
     schema: Arc<TableSchema>,
     rejected: Arc<AtomicU64>,
+    /// Versions whose rows verified (or that this store wrote): versions never change, so
+    /// finding such a version again as the newest needs no new verification (and no call to
+    /// the store's key service).
+    verified: Arc<Mutex<HashSet<(String, u64)>>>,
 }
 
 impl fmt::Debug for MetaStore {
@@ -105,7 +111,21 @@ impl MetaStore {
             encryptor,
             schema: Arc::new(schema),
             rejected: Arc::default(),
+            verified: Arc::default(),
         })
+    }
+
+    fn is_verified(&self, material_name: &str, version: u64) -> bool {
+        let verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        verified.contains(&(material_name.to_owned(), version))
+    }
+
+    fn remember_verified(&self, material_name: &str, version: u64) {
+        let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        if verified.len() >= VERIFIED_KEPT {
+            verified.clear();
+        }
+        verified.insert((material_name.to_owned(), version));
     }
 
     /// How many rows this store (and its clones) found that did not verify, so far: rows
@@ -215,7 +235,11 @@ impl MetaStore {
         stored: HashMap<String, AttributeValue>,
     ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
         match self.verify(stored).await? {
-            Some(row) => self.row_provider(material_name, version, row),
+            Some(row) => {
+                let provider = self.row_provider(material_name, version, row)?;
+                self.remember_verified(material_name, version);
+                Ok(provider)
+            }
             None => Err(self.bad_row(
                 material_name,
                 version,
@@ -303,8 +327,12 @@ impl ProviderStore for MetaStore {
                 self.rejected.fetch_add(1, Ordering::Relaxed);
                 continue;
             };
+            if self.is_verified(material_name, version) {
+                return Ok(Some(version));
+            }
             if let Some(row) = self.verify(row).await? {
                 self.row_provider(material_name, version, row)?;
+                self.remember_verified(material_name, version);
                 return Ok(Some(version));
             }
         }
@@ -355,7 +383,10 @@ impl ProviderStore for MetaStore {
             .send()
             .await;
         match created {
-            Ok(_) => Self::version_provider(material_name, version, enc.as_ref(), int.as_ref()),
+            Ok(_) => {
+                self.remember_verified(material_name, version);
+                Self::version_provider(material_name, version, enc.as_ref(), int.as_ref())
+            }
             // Another writer created this version first: use theirs.
             Err(error)
                 if error
