@@ -327,7 +327,7 @@ impl VectorFile {
             .plaintext_item()?
             .into_iter()
             .filter(|(name, value)| {
-                schema.action(name) == ddb_encrypt::AttributeAction::SignOnly
+                schema.action(name) == AttributeAction::SignOnly
                     && !ddb_encrypt::__fuzz::legacy_signable(value)
             })
             .map(|(name, _)| name)
