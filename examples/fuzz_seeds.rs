@@ -1,6 +1,7 @@
 //! Writes the seed corpora of the fuzz targets in `fuzz/` (committed as
 //! `fuzz/corpus/<target>/seed-*`): serialized attribute values, material descriptions and
-//! encrypted items from the benchmark items, in both formats.
+//! encrypted items from the benchmark items, in both formats; and the descriptions the Wrapped,
+//! Direct KMS (recorded key) and Most Recent providers write, for their targets.
 //!
 //! `cargo run --example fuzz_seeds [-- DIR]` (default `fuzz/corpus`)
 
@@ -48,6 +49,12 @@ fn main() {
         for selector in 0..32u8 {
             let seed = targets::encrypted_seed(selector, shape.item.clone()).expect("encrypts");
             write(&dir, "decrypt_item", &format!("{}-{selector:02}", shape.name), &seed);
+            count += 1;
+        }
+    }
+    for target in ["wrapped_description", "kms_description", "most_recent_description"] {
+        for (name, bytes) in __fuzz::providers::seeds(target) {
+            write(&dir, target, &name, &bytes);
             count += 1;
         }
     }

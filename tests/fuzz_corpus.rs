@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use ddb_encrypt::__fuzz::targets;
+use ddb_encrypt::__fuzz::{providers, targets};
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
@@ -52,4 +52,30 @@ fn decrypt_item_corpus() {
     for (name, bytes) in inputs("decrypt_item").iter().filter(|(name, _)| name.contains("/seed-")) {
         assert!(targets::decrypts(bytes), "{name} does not decrypt");
     }
+}
+
+/// The provider targets' seeds are descriptions that read back to a content key, so that
+/// fuzzing starts past the parsing, into the unwrap.
+fn provider_corpus(target: &str, body: fn(&[u8]), at_least: usize) {
+    run(target, body, at_least);
+    for (name, bytes) in inputs(target).iter().filter(|(name, _)| name.contains("/seed-")) {
+        assert!(providers::unwraps(target, bytes), "{name} does not unwrap");
+    }
+    // What the seeds are made of still reads back (the providers' own round trip).
+    assert!(!providers::seeds(target).is_empty(), "{target} has seeds");
+}
+
+#[test]
+fn wrapped_description_corpus() {
+    provider_corpus("wrapped_description", providers::wrapped_description, 4);
+}
+
+#[test]
+fn kms_description_corpus() {
+    provider_corpus("kms_description", providers::kms_description, 1);
+}
+
+#[test]
+fn most_recent_description_corpus() {
+    provider_corpus("most_recent_description", providers::most_recent_description, 4);
 }

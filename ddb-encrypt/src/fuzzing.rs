@@ -186,7 +186,7 @@ pub mod targets {
     }
 
     /// Polls once: offline providers complete at once.
-    fn ready<F: Future>(future: F) -> Option<F::Output> {
+    pub(super) fn ready<F: Future>(future: F) -> Option<F::Output> {
         match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
             Poll::Ready(output) => Some(output),
             Poll::Pending => None,
@@ -195,5 +195,280 @@ pub mod targets {
 
     fn canonical(item: Item) -> Option<Vec<u8>> {
         serialize_attribute(&AttributeValue::M(item), false)
+    }
+}
+
+/// The description handling of the Wrapped, Direct KMS and Most Recent providers: the bodies of
+/// the fuzz targets `wrapped_description`, `kms_description` and `most_recent_description`.
+///
+/// Each input is a material description as stored in an item (the Wrapped target's starts with
+/// a byte that picks the key-encryption key). The provider is asked for the item's decryption
+/// materials, and a deferred unwrap is forced, as the encryptor does once the signature holds:
+/// a fuzzer cannot forge signatures, so through whole items it would never get that far.
+pub mod providers {
+    use std::sync::{Arc, OnceLock};
+    use std::time::Duration;
+
+    use super::decode_material_description;
+    use super::targets::ready;
+    use crate::Item;
+    use crate::error::{Error, Result};
+    use crate::material_description::MaterialDescription;
+    use crate::provider::{
+        CryptographicMaterialsProvider, DataKey, DecryptionKey, DecryptionMaterials,
+        EncryptionContext, META_ID, MostRecentProvider, ProviderStore, SigningKey,
+        WrappedMaterialsProvider, WrappingKey,
+    };
+
+    /// The RSA test key of the Wrapped provider's unit tests.
+    const RSA_PEM: &str = include_str!("provider/wrapped/test-rsa-2048.pem");
+
+    /// The Most Recent target's material name and number of versions.
+    const MATERIAL: &str = "fuzz";
+    const VERSIONS: u8 = 3;
+
+    /// The key-encryption keys of the Wrapped target: AES 128, 192 and 256 bits, RSA 2048 bits.
+    fn wrapped(selector: u8) -> &'static WrappedMaterialsProvider {
+        static SETUPS: OnceLock<Vec<WrappedMaterialsProvider>> = OnceLock::new();
+        let setups = SETUPS.get_or_init(|| {
+            let signing = || SigningKey::hmac_sha256(&[0x22; 32]).ok();
+            let keks = [
+                WrappingKey::aes(&[0x44; 16]).ok(),
+                WrappingKey::aes(&[0x44; 24]).ok(),
+                WrappingKey::aes(&[0x44; 32]).ok(),
+                WrappingKey::rsa_from_pkcs8_pem(RSA_PEM).ok(),
+            ];
+            keks.into_iter()
+                .filter_map(|kek| Some(WrappedMaterialsProvider::new(kek?, signing()?)))
+                .collect()
+        });
+        let index = usize::from(selector) % setups.len().max(1);
+        setups.get(index).unwrap_or_else(|| unreachable!("4 setups build"))
+    }
+
+    /// The recorded data key of the Direct KMS target.
+    #[cfg(feature = "kms")]
+    fn kms() -> &'static crate::provider::RecordedDataKey {
+        static KEY: OnceLock<crate::provider::RecordedDataKey> = OnceLock::new();
+        KEY.get_or_init(|| {
+            crate::provider::RecordedDataKey::new(
+                &[0x55; 32],
+                b"fuzz: a recorded KMS ciphertext blob",
+            )
+        })
+    }
+
+    /// An in-memory store of versions 0, 1 and 2 of `fuzz`, each a Wrapped provider that names
+    /// its version in `amzn-ddb-meta-id` (as the meta store's providers do).
+    #[derive(Debug)]
+    struct Versions(Vec<Arc<dyn CryptographicMaterialsProvider>>);
+
+    #[async_trait::async_trait]
+    impl ProviderStore for Versions {
+        async fn max_version(&self, _: &str) -> Result<Option<u64>> {
+            Ok(self.0.len().checked_sub(1).and_then(|v| u64::try_from(v).ok()))
+        }
+
+        async fn provider(
+            &self,
+            material_name: &str,
+            version: u64,
+        ) -> Result<Option<Arc<dyn CryptographicMaterialsProvider>>> {
+            if material_name != MATERIAL {
+                return Ok(None);
+            }
+            Ok(usize::try_from(version).ok().and_then(|v| self.0.get(v)).cloned())
+        }
+
+        async fn get_or_create_provider(
+            &self,
+            material_name: &str,
+            version: u64,
+        ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
+            self.provider(material_name, version)
+                .await?
+                .ok_or_else(|| Error::provider("the fuzz store creates no versions", None))
+        }
+    }
+
+    fn store() -> Arc<Versions> {
+        static STORE: OnceLock<Arc<Versions>> = OnceLock::new();
+        STORE
+            .get_or_init(|| {
+                let version = |v: u8| -> Option<Arc<dyn CryptographicMaterialsProvider>> {
+                    let mut md = MaterialDescription::new();
+                    md.insert(META_ID, format!("{MATERIAL}#{v}"));
+                    let provider = WrappedMaterialsProvider::new(
+                        WrappingKey::aes(&[0x60 + v; 32]).ok()?,
+                        SigningKey::hmac_sha256(&[0x70 + v; 32]).ok()?,
+                    );
+                    Some(Arc::new(provider.with_material_description(md)))
+                };
+                Arc::new(Versions((0..VERSIONS).filter_map(version).collect()))
+            })
+            .clone()
+    }
+
+    /// A fresh provider over the store, so that no input sees another's cache.
+    fn most_recent() -> Option<MostRecentProvider> {
+        MostRecentProvider::new(store(), MATERIAL, Duration::from_hours(1)).ok()
+    }
+
+    fn context<'a>(md: &'a MaterialDescription, item: &'a Item) -> EncryptionContext<'a> {
+        EncryptionContext {
+            table_name: Some("FuzzTable"),
+            partition_key_name: Some("pk"),
+            sort_key_name: None,
+            item,
+            material_description: md,
+        }
+    }
+
+    /// The content key, unwrapped if the provider deferred it (as after a valid signature).
+    fn content_key(materials: DecryptionMaterials) -> Option<DataKey> {
+        match materials.decryption_key? {
+            DecryptionKey::Ready(key) => Some(key),
+            DecryptionKey::Deferred(unwrap) => unwrap(),
+        }
+    }
+
+    /// Asks `provider` for the materials of an item described by `md`; forces the unwrap.
+    fn open<P: CryptographicMaterialsProvider + ?Sized>(
+        provider: &P,
+        md: &MaterialDescription,
+    ) -> Result<Option<DataKey>> {
+        let item = Item::new();
+        let Some(materials) = ready(provider.decryption_materials(&context(md, &item))) else {
+            panic!("an offline provider completes at once");
+        };
+        materials.map(content_key)
+    }
+
+    /// Encrypts with `provider`; the description it stores, and whether reading it back gives
+    /// the same content key.
+    fn sealed<P: CryptographicMaterialsProvider + ?Sized>(provider: &P) -> Option<(Vec<u8>, bool)> {
+        let item = Item::new();
+        let md = MaterialDescription::new();
+        let materials = ready(provider.encryption_materials(&context(&md, &item)))?.ok()?;
+        let written = materials.encryption_key.as_ref()?.as_bytes().to_vec();
+        let read = open(provider, &materials.material_description).ok()??;
+        let bytes = materials.material_description.to_bytes().ok()?;
+        Some((bytes, read.as_bytes() == written.as_slice()))
+    }
+
+    /// The Wrapped provider: a byte picks the key-encryption key; the rest is the description.
+    /// Reading it never panics, and fails only with the integrity error.
+    ///
+    /// # Panics
+    ///
+    /// If a property does not hold.
+    pub fn wrapped_description(data: &[u8]) {
+        let Some((&selector, rest)) = data.split_first() else { return };
+        let Some((md, _)) = decode_material_description(rest) else { return };
+        if let Err(error) = open(wrapped(selector), &md) {
+            assert!(error.is_integrity(), "a bad description is the integrity error: {error}");
+        }
+    }
+
+    /// The Direct KMS provider (a recorded data key, no network): reading a description never
+    /// panics, and fails with the integrity error, or the provider error for another data key.
+    ///
+    /// # Panics
+    ///
+    /// If a property does not hold.
+    #[cfg(feature = "kms")]
+    pub fn kms_description(data: &[u8]) {
+        let Some((md, _)) = decode_material_description(data) else { return };
+        if let Err(error) = open(kms(), &md) {
+            assert!(
+                matches!(error, Error::Integrity | Error::Provider { .. }),
+                "a bad description is the integrity or provider error: {error}"
+            );
+        }
+    }
+
+    /// The Most Recent provider over an in-memory store of versions 0 to 2: reading a
+    /// description never panics; it succeeds only if `amzn-ddb-meta-id` names a stored version
+    /// (`name#digits`), and fails only with the integrity error.
+    ///
+    /// # Panics
+    ///
+    /// If a property does not hold.
+    pub fn most_recent_description(data: &[u8]) {
+        let Some((md, _)) = decode_material_description(data) else { return };
+        let Some(provider) = most_recent() else { return };
+        match open(&provider, &md) {
+            Ok(_) => {
+                let version = md.get(META_ID).and_then(|id| id.split_once('#')).map(|(_, v)| v);
+                assert!(
+                    version.is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit())
+                        && v.parse::<u64>().is_ok_and(|v| v < u64::from(VERSIONS))),
+                    "materials only for a stored version"
+                );
+            }
+            Err(error) => {
+                assert!(error.is_integrity(), "a bad description is the integrity error: {error}");
+            }
+        }
+    }
+
+    /// Seeds for the target named `target`: descriptions its provider writes, each of which
+    /// reads back to the content key it was written with.
+    ///
+    /// # Panics
+    ///
+    /// If a provider does not read back what it wrote.
+    pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
+        let mut seeds = Vec::new();
+        let mut push = |name: String, sealed: Option<(Vec<u8>, bool)>, prefix: Option<u8>| {
+            let Some((bytes, round_trip)) = sealed else { panic!("{name}: encrypts") };
+            assert!(round_trip, "{name}: reads back the content key it wrote");
+            seeds.push((name, prefix.into_iter().chain(bytes).collect()));
+        };
+        match target {
+            "wrapped_description" => {
+                for (selector, kek) in ["aes128", "aes192", "aes256", "rsa"].iter().enumerate() {
+                    let selector = u8::try_from(selector).unwrap_or_default();
+                    push((*kek).to_owned(), sealed(wrapped(selector)), Some(selector));
+                }
+            }
+            #[cfg(feature = "kms")]
+            "kms_description" => push("recorded".to_owned(), sealed(kms()), None),
+            "most_recent_description" => {
+                let store = store();
+                for (version, provider) in store.0.iter().enumerate() {
+                    push(format!("version-{version}"), sealed(&**provider), None);
+                }
+                if let Some(provider) = most_recent() {
+                    push("newest".to_owned(), sealed(&provider), None);
+                }
+            }
+            _ => {}
+        }
+        seeds
+    }
+
+    /// `true` if the provider of `target` reads `data` to a content key (as the seeds should,
+    /// for the fuzzer to start from descriptions that unwrap).
+    pub fn unwraps(target: &str, data: &[u8]) -> bool {
+        let (selector, data) = match target {
+            "wrapped_description" => match data.split_first() {
+                Some((&selector, rest)) => (selector, rest),
+                None => return false,
+            },
+            _ => (0, data),
+        };
+        let Some((md, _)) = decode_material_description(data) else { return false };
+        let key = match target {
+            "wrapped_description" => open(wrapped(selector), &md),
+            #[cfg(feature = "kms")]
+            "kms_description" => open(kms(), &md),
+            "most_recent_description" => match most_recent() {
+                Some(provider) => open(&provider, &md),
+                None => return false,
+            },
+            _ => return false,
+        };
+        matches!(key, Ok(Some(_)))
     }
 }
