@@ -221,7 +221,12 @@ fn key_spec<'a>(description: &'a str, algorithm: &str) -> Option<usize> {
         None => (description, None),
     };
     let bits: usize = bits.map_or(Some(256), |b| b.parse().ok())?;
-    (name == algorithm && bits.is_multiple_of(8) && (128..=512).contains(&bits)).then_some(bits / 8)
+    let valid = match algorithm {
+        // The AES key sizes there are: any other is an altered description.
+        "AES" => matches!(bits, 128 | 192 | 256),
+        _ => bits.is_multiple_of(8) && (128..=512).contains(&bits),
+    };
+    (name == algorithm && valid).then_some(bits / 8)
 }
 
 /// `enc_key = HKDF-Expand(PRK, "Encryption")`, `mac_key = HKDF-Expand(PRK, "Signing")`, with
@@ -401,5 +406,11 @@ mod tests {
         assert_eq!(key_spec("HmacSHA256/256", "HmacSHA256"), Some(32));
         assert_eq!(key_spec("DESede/168", "AES"), None);
         assert_eq!(key_spec("AES/7", "AES"), None);
+        // Found by the kms_description fuzz target: a 512-bit "AES" key was a configuration
+        // error instead of the integrity error.
+        assert_eq!(key_spec("AES/512", "AES"), None);
+        assert_eq!(key_spec("AES/136", "AES"), None);
+        assert_eq!(key_spec("AES/192", "AES"), Some(24));
+        assert_eq!(key_spec("HmacSHA256/512", "HmacSHA256"), Some(64));
     }
 }
