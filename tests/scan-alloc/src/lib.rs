@@ -10,7 +10,7 @@
 //! assert_eq!(found, 0, "freed blocks held the marker");
 //! ```
 //!
-//! It forwards to [`System`], with two changes, both so that a scan sees what a real allocator
+//! It forwards to [`System`](std::alloc::System), with two changes, both so that a scan sees what a real allocator
 //! could leave behind:
 //!
 //! * every block is zero-filled when allocated, so that each byte a scan reads was written;
