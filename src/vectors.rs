@@ -322,18 +322,7 @@ impl VectorFile {
     ///
     /// If the file's schema or plaintext item is malformed.
     pub fn legacy_unsignable(&self) -> Result<Vec<String>, String> {
-        let schema = self.schema()?;
-        let mut names: Vec<String> = self
-            .plaintext_item()?
-            .into_iter()
-            .filter(|(name, value)| {
-                schema.action(name) == AttributeAction::SignOnly
-                    && !ddb_encrypt::__fuzz::legacy_signable(value)
-            })
-            .map(|(name, _)| name)
-            .collect();
-        names.sort();
-        Ok(names)
+        Ok(legacy_unsignable(&self.schema()?, &self.plaintext_item()?))
     }
 
     /// The file without `names` in its plaintext item (for writing what a legacy writer can).
@@ -541,4 +530,20 @@ pub fn provider_from_spec(spec: &Value) -> Result<Arc<dyn CryptographicMaterials
 /// `true` if `value` looks like the value of an encrypted attribute (binary).
 pub fn is_binary(value: &AttributeValue) -> bool {
     value.is_b()
+}
+
+/// The SIGN_ONLY attributes of `item` (under `schema`) that a legacy writer refuses to sign,
+/// sorted: their numbers have more than 28 significant digits, which the legacy signature
+/// would round.
+pub fn legacy_unsignable(schema: &TableSchema, item: &Item) -> Vec<String> {
+    let mut names: Vec<String> = item
+        .iter()
+        .filter(|(name, value)| {
+            schema.action(name) == AttributeAction::SignOnly
+                && !ddb_encrypt::__fuzz::legacy_signable(value)
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    names.sort();
+    names
 }

@@ -227,6 +227,20 @@ impl MetaStore {
         }
     }
 
+    /// The provider of a stored row of `material_name#version` once the row verifies (and is
+    /// remembered as verified); `None` if it does not verify (and it is counted).
+    async fn verified_provider(
+        &self,
+        material_name: &str,
+        version: u64,
+        stored: HashMap<String, AttributeValue>,
+    ) -> Result<Option<Arc<dyn CryptographicMaterialsProvider>>> {
+        let Some(row) = self.verify(stored).await? else { return Ok(None) };
+        let provider = self.row_provider(material_name, version, row)?;
+        self.remember_verified(material_name, version);
+        Ok(Some(provider))
+    }
+
     /// Verifies a stored row of `material_name#version` and returns the version's provider.
     async fn open(
         &self,
@@ -234,12 +248,8 @@ impl MetaStore {
         version: u64,
         stored: HashMap<String, AttributeValue>,
     ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
-        match self.verify(stored).await? {
-            Some(row) => {
-                let provider = self.row_provider(material_name, version, row)?;
-                self.remember_verified(material_name, version);
-                Ok(provider)
-            }
+        match self.verified_provider(material_name, version, stored).await? {
+            Some(provider) => Ok(provider),
             None => Err(self.bad_row(
                 material_name,
                 version,
@@ -330,9 +340,7 @@ impl ProviderStore for MetaStore {
             if self.is_verified(material_name, version) {
                 return Ok(Some(version));
             }
-            if let Some(row) = self.verify(row).await? {
-                self.row_provider(material_name, version, row)?;
-                self.remember_verified(material_name, version);
+            if self.verified_provider(material_name, version, row).await?.is_some() {
                 return Ok(Some(version));
             }
         }
