@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 /// What the item encryptor does with one attribute.
 ///
-/// The variants are ordered by protection: `DoNothing < SignOnly < EncryptAndSign`.
+/// The variants are ordered by protection: `DoNothing < SignOnly <
+/// SignAndIncludeInEncryptionContext < EncryptAndSign`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum AttributeAction {
@@ -13,17 +14,33 @@ pub enum AttributeAction {
     /// Stored in the clear and covered by the signature. Key attributes must use this action,
     /// since DynamoDB needs their values.
     SignOnly,
+    /// Stored in the clear, covered by the signature, and also bound into the DB-ESDK
+    /// encryption context that every keyring sees (a KMS key policy can condition on it).
+    /// Key attributes may use it instead of SIGN_ONLY; if any attribute does, every key
+    /// attribute must. Legacy items sign it as SIGN_ONLY.
+    SignAndIncludeInEncryptionContext,
     /// Encrypted, and the ciphertext covered by the signature. The default.
     EncryptAndSign,
 }
 
 impl AttributeAction {
-    /// The name used by the other DynamoDB Encryption Client implementations and in vector
-    /// files: `ENCRYPT_AND_SIGN`, `SIGN_ONLY` or `DO_NOTHING`.
+    /// Whether the attribute is covered by the signature.
+    pub fn is_signed(self) -> bool {
+        self != Self::DoNothing
+    }
+
+    /// Whether the attribute is stored in the clear (every action but ENCRYPT_AND_SIGN).
+    pub fn is_plaintext(self) -> bool {
+        self != Self::EncryptAndSign
+    }
+
+    /// The name used by the other implementations and in vector files: `ENCRYPT_AND_SIGN`,
+    /// `SIGN_ONLY`, `SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT` or `DO_NOTHING`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::DoNothing => "DO_NOTHING",
             Self::SignOnly => "SIGN_ONLY",
+            Self::SignAndIncludeInEncryptionContext => "SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT",
             Self::EncryptAndSign => "ENCRYPT_AND_SIGN",
         }
     }
@@ -33,6 +50,9 @@ impl AttributeAction {
         match name {
             "DO_NOTHING" => Some(Self::DoNothing),
             "SIGN_ONLY" => Some(Self::SignOnly),
+            "SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT" => {
+                Some(Self::SignAndIncludeInEncryptionContext)
+            }
             "ENCRYPT_AND_SIGN" => Some(Self::EncryptAndSign),
             _ => None,
         }

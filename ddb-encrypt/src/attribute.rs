@@ -54,6 +54,8 @@ pub(crate) enum SerializeError {
     Unsupported,
     TooLong,
     TooDeep,
+    /// A set with a repeated member.
+    Duplicate,
 }
 
 impl SerializeError {
@@ -64,7 +66,8 @@ impl SerializeError {
                 "unsupported attribute value type (Unknown, or NULL that is not true)"
             }
             Self::TooLong => "value longer than 4 GiB",
-            Self::TooDeep => "lists and maps nested more than 64 levels deep",
+            Self::TooDeep => "lists and maps nested too deep",
+            Self::Duplicate => "a set holds the same member twice",
         }
     }
 }
@@ -160,15 +163,19 @@ fn count_len(count: usize) -> Result<usize, TooLong> {
 
 /// Room for one canonical number text, allocated at the largest size such a text has, so that
 /// it never grows (and leaves no digits behind in freed memory); wiped when dropped.
-struct NumberText(Zeroizing<Vec<u8>>);
+pub(crate) struct NumberText(Zeroizing<Vec<u8>>);
 
 impl NumberText {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self(Zeroizing::new(Vec::with_capacity(number::MAX_TEXT_LEN)))
     }
 
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// The canonical form of `text`.
-    fn write(&mut self, text: &str, form: NumberForm) -> Result<&[u8], NumberError> {
+    pub(crate) fn write(&mut self, text: &str, form: NumberForm) -> Result<&[u8], NumberError> {
         self.0.clear();
         canonical_number(text, form, &mut self.0)?;
         Ok(&self.0)

@@ -36,6 +36,22 @@ impl<'a> Reader<'a> {
         Ok(first)
     }
 
+    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+        let bytes: [u8; 2] = self.take(2)?.try_into().map_err(|_| DecodeError)?;
+        Ok(u16::from_be_bytes(bytes))
+    }
+
+    /// A `u16be` length followed by that many bytes.
+    pub(crate) fn lv16(&mut self) -> Result<&'a [u8], DecodeError> {
+        let len = usize::from(self.u16()?);
+        self.take(len)
+    }
+
+    /// The bytes not read yet.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
     pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
         let bytes: [u8; 4] = self.take(4)?.try_into().map_err(|_| DecodeError)?;
         Ok(u32::from_be_bytes(bytes))
@@ -70,6 +86,14 @@ pub(crate) struct TooLong;
 pub(crate) fn put_u32(out: &mut Vec<u8>, n: usize) -> Result<(), TooLong> {
     let n = u32::try_from(n).map_err(|_| TooLong)?;
     out.extend_from_slice(&n.to_be_bytes());
+    Ok(())
+}
+
+/// Appends `u16be(len) || bytes`.
+pub(crate) fn put_lv16(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), TooLong> {
+    let n = u16::try_from(bytes.len()).map_err(|_| TooLong)?;
+    out.extend_from_slice(&n.to_be_bytes());
+    out.extend_from_slice(bytes);
     Ok(())
 }
 

@@ -1,6 +1,5 @@
 //! The cryptographic primitives, behind a small crate-private facade.
 
-pub(crate) mod aead;
 pub(crate) mod cbc;
 pub(crate) mod keys;
 pub(crate) mod rng;

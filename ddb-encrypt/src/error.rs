@@ -50,12 +50,15 @@ pub enum Error {
     #[error("attribute name `{0}` is reserved for the encryption envelope; rename the attribute")]
     ReservedAttribute(String),
 
-    /// The item is in the legacy CBC format, and this reader was configured to refuse it.
+    /// The item is stored in a format that this encryptor is configured to refuse: a legacy
+    /// item after a table's migration, a plaintext item where encryption is required, or an
+    /// encrypted item for an encryptor without the keys of its format.
     #[error(
-        "item is in the legacy CBC format (amzn-ddb-map-sym-mode /CBC/PKCS5Padding), which this \
-         reader refuses; allow legacy items to read it, or re-encrypt it in the GCM format"
+        "item is stored in the {0} format, which this encryptor does not read; allow it with the \
+         encryptor's migration policy (with_legacy, with_plaintext_policy) or give the encryptor \
+         keys for that format"
     )]
-    LegacyFormatRefused,
+    FormatRefused(crate::format::Format),
 
     /// A materials provider could not produce materials for a reason that is not about the
     /// item (a key service unreachable or denying access, a missing key version, ...).

@@ -70,8 +70,9 @@ pub mod targets {
         decode_material_description, deserialize_attribute, encode_material_description,
         serialize_attribute,
     };
+    use crate::keyring::RawAesKeyring;
     use crate::provider::{DataKey, SigningKey, StaticMaterialsProvider};
-    use crate::{AttributeAction, Format, Item, ItemEncryptor, TableSchema};
+    use crate::{AlgorithmSuite, AttributeAction, Item, ItemEncryptor, LegacyPolicy, TableSchema};
 
     /// Decoding never panics; whatever decodes serializes in the exact form, and that
     /// serialization decodes to a value that serializes to the same bytes. The Python form (a
@@ -150,10 +151,10 @@ pub mod targets {
         Some((setup(selector), item))
     }
 
-    /// The 32 setups: write format, legacy acceptance, default action, sort key.
+    /// The 64 setups: write format, legacy acceptance, default action, sort key, suite.
     fn setup(selector: u8) -> &'static (TableSchema, ItemEncryptor) {
         static SETUPS: OnceLock<Vec<(TableSchema, ItemEncryptor)>> = OnceLock::new();
-        let setups = SETUPS.get_or_init(|| (0..32).filter_map(build).collect());
+        let setups = SETUPS.get_or_init(|| (0..64).filter_map(build).collect());
         let index = usize::from(selector) % setups.len().max(1);
         setups.get(index).unwrap_or_else(|| unreachable!("32 setups build"))
     }
@@ -177,11 +178,23 @@ pub mod targets {
             DataKey::from_bytes(&[0x11; 32]).ok()?,
             SigningKey::hmac_sha256(&[0x22; 32]).ok()?,
         );
-        let format = if selector & 1 == 0 { Format::Gcm } else { Format::Legacy };
-        // Legacy items refused by some GCM writers (an encryptor always reads its own items).
-        let accept_legacy = format == Format::Legacy || selector & 2 == 0;
-        let encryptor =
-            ItemEncryptor::new(provider).with_write_format(format).accept_legacy(accept_legacy);
+        // DB-ESDK writers, of either suite and reading legacy items or not; or legacy writers.
+        let encryptor = if selector & 1 == 0 {
+            let keyring = RawAesKeyring::new("fuzz", "fuzz-key", &[0x33; 32]).ok()?;
+            let suite = if selector & 32 == 0 {
+                AlgorithmSuite::EcdsaP384HmacSha384
+            } else {
+                AlgorithmSuite::HmacSha384
+            };
+            let policy = if selector & 2 == 0 {
+                LegacyPolicy::ForbidLegacyEncryptAllowLegacyDecrypt
+            } else {
+                LegacyPolicy::ForbidLegacyEncryptForbidLegacyDecrypt
+            };
+            ItemEncryptor::new(keyring).with_algorithm_suite(suite).with_legacy(provider, policy)
+        } else {
+            ItemEncryptor::legacy(provider)
+        };
         Some((schema.build().ok()?, encryptor))
     }
 

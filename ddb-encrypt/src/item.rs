@@ -19,11 +19,13 @@ pub const RESERVED_PREFIX: &str = "*ddbe-";
 /// DynamoDB's longest attribute name, in bytes.
 pub(crate) const MAX_NAME_LEN: usize = 65535;
 
-/// `true` for the envelope's attribute names and names with the reserved prefix.
+/// `true` for the attribute names that a storage format reserves: the legacy envelope's,
+/// names starting with `*ddbe-`, and names starting with `aws_dbe_` (the DB-ESDK's).
 pub fn is_reserved_name(name: &str) -> bool {
     name == DESCRIPTION_ATTRIBUTE
         || name == SIGNATURE_ATTRIBUTE
         || name.starts_with(RESERVED_PREFIX)
+        || name.starts_with(crate::format::dbesdk::RESERVED_PREFIX)
 }
 
 /// A struct stored as an encrypted DynamoDB item.

@@ -13,9 +13,9 @@ mod convert;
 mod crypto;
 mod encryptor;
 pub mod error;
+mod format;
 mod item;
-#[cfg(test)]
-mod known_answers;
+pub mod keyring;
 mod material_description;
 mod meta_store;
 mod number;
@@ -39,8 +39,10 @@ pub use convert::Number;
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use ddb_encrypt_derive::EncryptedItem;
-pub use encryptor::{Format, Item, ItemEncryptor};
+pub use encryptor::{Item, ItemEncryptor, LegacyPolicy, PlaintextPolicy};
 pub use error::{Error, Result, ServiceErrorKind};
+pub use format::Format;
+pub use format::dbesdk::{AlgorithmSuite, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE};
 pub use item::{
     DESCRIPTION_ATTRIBUTE, EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute,
     KeySchema, KeyType, NoSortKey, RESERVED_PREFIX, SIGNATURE_ATTRIBUTE, SortKey, is_reserved_name,

@@ -13,14 +13,11 @@ pub(crate) mod keys {
     pub(crate) const ENV_KEY: &str = "amzn-ddb-env-key";
     pub(crate) const ENV_ALG: &str = "amzn-ddb-env-alg";
     pub(crate) const WRAP_ALG: &str = "amzn-ddb-wrap-alg";
-    pub(crate) const ITEM_SALT: &str = "ddbe-item-salt";
-    pub(crate) const FORMAT: &str = "ddbe-format";
 }
 
 /// Values of `amzn-ddb-map-sym-mode`.
 pub(crate) mod sym_mode {
     pub(crate) const CBC: &str = "/CBC/PKCS5Padding";
-    pub(crate) const GCM: &str = "/GCM/NoPadding";
 }
 
 const VERSION: [u8; 4] = [0, 0, 0, 0];
@@ -33,8 +30,8 @@ const VERSION: [u8; 4] = [0, 0, 0, 0];
 ///
 /// # Security
 ///
-/// The description is stored in the clear. In the legacy format it is not authenticated at all;
-/// in the GCM format it is covered by the signature. Never put secrets into it.
+/// The description is stored in the clear and is not authenticated at all. Never put secrets
+/// into it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MaterialDescription {
     entries: BTreeMap<String, String>,
@@ -118,8 +115,7 @@ impl MaterialDescription {
     }
 
     /// Decodes a description written by any implementation: pairs in any order, the last of
-    /// repeated keys wins (as in the Python and Java readers). Returns whether a key repeated,
-    /// which the GCM format forbids.
+    /// repeated keys wins (as in the Python and Java readers). Returns whether a key repeated.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<(Self, bool), DecodeError> {
         let mut reader = Reader::new(bytes);
         if reader.take(4)? != VERSION {

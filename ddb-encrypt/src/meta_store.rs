@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use crate::crypto::rng;
-use crate::encryptor::{Format, ItemEncryptor};
+use crate::encryptor::ItemEncryptor;
 use crate::error::{Error, Result};
 use crate::material_description::MaterialDescription;
 use crate::provider::{
@@ -104,7 +104,7 @@ impl MetaStore {
         // format so that the other clients read them.
         let schema =
             TableSchema::builder(&table_name).partition_key(NAME).sort_key(VERSION).build()?;
-        let encryptor = ItemEncryptor::from_arc(provider).with_write_format(Format::Legacy);
+        let encryptor = ItemEncryptor::legacy_from_arc(provider);
         Ok(Self {
             client,
             table_name,

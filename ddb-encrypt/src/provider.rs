@@ -22,7 +22,7 @@ use crate::error::Result;
 use crate::material_description::MaterialDescription;
 
 #[cfg(feature = "kms")]
-mod aws_kms;
+pub(crate) mod aws_kms;
 mod most_recent;
 mod static_keys;
 mod wrapped;

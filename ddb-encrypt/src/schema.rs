@@ -4,7 +4,6 @@
 use sha2::{Digest, Sha256};
 
 use crate::action::{AttributeAction, AttributeActions};
-use crate::crypto::aead;
 use crate::error::{Error, Result};
 use crate::item::{DESCRIPTION_ATTRIBUTE, EncryptedItem, is_reserved_name};
 
@@ -37,8 +36,8 @@ pub struct TableSchema {
     known: Vec<(String, Known)>,
     /// `H("TABLE>" + table name + "<TABLE")`.
     table_hash: [u8; 32],
-    /// HKDF info of the GCM format's per-item key.
-    gcm_info: Option<Vec<u8>>,
+    /// An attribute is `SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT` (DB-ESDK header version 2).
+    includes_values: bool,
     all_do_nothing: bool,
     /// A key attribute is DO_NOTHING: allowed only to read old legacy tables.
     unsigned_keys: bool,
@@ -59,7 +58,7 @@ impl TableSchema {
     /// Starts a schema bound to no table name.
     ///
     /// <div class="warning">Only the legacy format supports this (its signature then covers
-    /// the text <code>None</code>, as the Python client does); the GCM format refuses it.
+    /// the text <code>None</code>, as the Python client does); the DB-ESDK format refuses it.
     /// Without a table name, an item can be copied to another table unnoticed.</div>
     pub fn builder_without_table_name() -> TableSchemaBuilder {
         TableSchemaBuilder::new(None)
@@ -86,9 +85,11 @@ impl TableSchema {
         let keys =
             schema.indexes.iter().flat_map(|i| [Some(i.partition_key), i.sort_key]).flatten();
         for key in keys.chain([schema.partition_key]).chain(schema.sort_key) {
-            if builder.actions.action(key.name) != AttributeAction::SignOnly {
+            let action = builder.actions.action(key.name);
+            if !(action.is_signed() && action.is_plaintext()) {
                 return Err(Error::config(format_args!(
-                    "key attribute `{}` must be SIGN_ONLY in the item schema",
+                    "key attribute `{}` must be SIGN_ONLY (or SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT) \
+                     in the item schema",
                     key.name
                 )));
             }
@@ -144,8 +145,10 @@ impl TableSchema {
         &self.table_hash
     }
 
-    pub(crate) fn gcm_info(&self) -> Option<&[u8]> {
-        self.gcm_info.as_deref()
+    /// Whether an attribute is `SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT`: DB-ESDK items then
+    /// bind those values into their encryption context (header version 2).
+    pub(crate) fn includes_values_in_context(&self) -> bool {
+        self.includes_values
     }
 
     pub(crate) fn all_do_nothing(&self) -> bool {
@@ -247,6 +250,18 @@ impl TableSchemaBuilder {
         for (name, _) in actions.overrides() {
             check_name(name)?;
         }
+        let includes_values = actions.default_action()
+            == AttributeAction::SignAndIncludeInEncryptionContext
+            || actions
+                .overrides()
+                .any(|(_, action)| action == AttributeAction::SignAndIncludeInEncryptionContext);
+        // With values in the encryption context, the keys must be among them (the DB-ESDK's
+        // rule): a key without its own action takes that action.
+        let key_action = if includes_values {
+            AttributeAction::SignAndIncludeInEncryptionContext
+        } else {
+            AttributeAction::SignOnly
+        };
         let mut has_unsigned_keys = false;
         for key in [&partition_key, &sort_key].into_iter().flatten() {
             check_name(key)?;
@@ -259,9 +274,16 @@ impl TableSchemaBuilder {
                 }
                 Some(action) => action,
                 // The Python client leaves keys unsigned under a DO_NOTHING default.
-                None if unsigned_keys => actions.default_action().min(AttributeAction::SignOnly),
-                None => AttributeAction::SignOnly,
+                None if unsigned_keys => actions.default_action().min(key_action),
+                None => key_action,
             };
+            if includes_values && action == AttributeAction::SignOnly {
+                return Err(Error::config(format_args!(
+                    "key attribute `{key}` must be SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT, since \
+                     other attributes are: the DB-ESDK format puts either both keys or no values \
+                     into the encryption context"
+                )));
+            }
             if action == AttributeAction::DoNothing {
                 if !unsigned_keys {
                     return Err(Error::config(format_args!(
@@ -288,7 +310,6 @@ impl TableSchemaBuilder {
             .into();
         let all_do_nothing = actions.default_action() == AttributeAction::DoNothing
             && actions.overrides().all(|(_, action)| action == AttributeAction::DoNothing);
-        let gcm_info = table_name.as_deref().map(aead::item_key_info);
         Ok(TableSchema {
             table_name,
             partition_key,
@@ -296,7 +317,7 @@ impl TableSchemaBuilder {
             actions,
             known,
             table_hash,
-            gcm_info,
+            includes_values,
             all_do_nothing,
             unsigned_keys: has_unsigned_keys,
         })

@@ -22,9 +22,10 @@ pub use condition::{Condition, SortKeyCondition};
 pub use query::{Query, Scan};
 pub use transact::TransactWrite;
 
-use crate::encryptor::{Format, ItemEncryptor};
+use crate::encryptor::ItemEncryptor;
 use crate::error::{AwsFailure, Error, Result, ServiceErrorKind};
 use crate::item::EncryptedItem;
+use crate::keyring::Keyring;
 use crate::provider::CryptographicMaterialsProvider;
 use crate::schema::TableSchema;
 
@@ -94,7 +95,8 @@ impl<T> fmt::Debug for EncryptedTable<T> {
 
 impl<T: EncryptedItem> EncryptedTable<T> {
     /// A table named `table_name`, read and written through `client`, with keys from
-    /// `provider`. New items are written in the GCM format; both formats are read.
+    /// `keyring`. Items are written and read in the DB-ESDK format, suite `0x6701`, as the
+    /// official SDKs do ([`ItemEncryptor::new`]).
     ///
     /// # Errors
     ///
@@ -102,12 +104,29 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     pub fn new(
         client: Client,
         table_name: impl Into<String>,
-        provider: impl CryptographicMaterialsProvider + 'static,
+        keyring: impl Keyring + 'static,
     ) -> Result<Self> {
-        Self::with_encryptor(client, table_name, ItemEncryptor::new(provider))
+        Self::with_encryptor(client, table_name, ItemEncryptor::new(keyring))
     }
 
-    /// Like [`EncryptedTable::new`], sharing an existing encryptor (and its provider).
+    /// A table shared with the DynamoDB Encryption Client (Python, Java): items are written
+    /// and read in its legacy format with one of its materials providers
+    /// ([`ItemEncryptor::legacy`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if `T`'s schema is invalid (never for derived types).
+    pub fn legacy(
+        client: Client,
+        table_name: impl Into<String>,
+        provider: impl CryptographicMaterialsProvider + 'static,
+    ) -> Result<Self> {
+        Self::with_encryptor(client, table_name, ItemEncryptor::legacy(provider))
+    }
+
+    /// A table with an encryptor of your own: shared with other tables, or configured with
+    /// migration policies ([`ItemEncryptor::with_legacy`],
+    /// [`ItemEncryptor::with_plaintext_policy`]).
     ///
     /// # Errors
     ///
@@ -127,21 +146,6 @@ impl<T: EncryptedItem> EncryptedTable<T> {
             consistent_reads: false,
             item: PhantomData,
         })
-    }
-
-    /// The format of new items ([`Format::Gcm`] by default; [`Format::Legacy`] for tables
-    /// shared with the Python or Java client).
-    #[must_use]
-    pub fn with_write_format(mut self, format: Format) -> Self {
-        self.encryptor = self.encryptor.with_write_format(format);
-        self
-    }
-
-    /// Whether legacy-format items are read (`true` by default).
-    #[must_use]
-    pub fn accept_legacy(mut self, accept: bool) -> Self {
-        self.encryptor = self.encryptor.accept_legacy(accept);
-        self
     }
 
     /// Whether `get`, `query` and `batch_get` use strongly consistent reads (`false` by

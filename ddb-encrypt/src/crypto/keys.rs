@@ -69,11 +69,6 @@ impl DataKey {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len()]
     }
-
-    /// The key as AES-256 bytes, if it is 256 bits long.
-    pub(crate) fn as_aes256(&self) -> Option<&[u8; 32]> {
-        (self.len == 32).then_some(&self.bytes)
-    }
 }
 
 impl fmt::Debug for DataKey {

@@ -144,19 +144,31 @@ impl AwsKmsMaterialsProvider {
     where
         E: ProvideErrorMetadata,
     {
-        // Only the code and message: the SDK error keeps the raw response, whose body holds
-        // the plaintext data key of a GenerateDataKey or Decrypt answer.
-        let failure = AwsFailure::new(error);
-        let detail = if failure.is_unreachable() {
-            "KMS could not be reached (connection or timeout)".to_owned()
-        } else {
-            failure.to_string()
-        };
-        Error::provider(
-            format_args!("AWS KMS {operation} with key `{}` failed: {detail}", self.key_id),
-            Some(Box::new(failure)),
-        )
+        kms_error(operation, &self.key_id, error)
     }
+}
+
+/// A KMS request's failure as a provider error. Only the code and message are kept: the SDK
+/// error keeps the raw response, whose body holds the plaintext data key of a `GenerateDataKey`
+/// or `Decrypt` answer.
+pub(crate) fn kms_error<E>(
+    operation: &str,
+    key_id: &str,
+    error: &SdkError<E, aws_sdk_kms::config::http::HttpResponse>,
+) -> Error
+where
+    E: ProvideErrorMetadata,
+{
+    let failure = AwsFailure::new(error);
+    let detail = if failure.is_unreachable() {
+        "KMS could not be reached (connection or timeout)".to_owned()
+    } else {
+        failure.to_string()
+    };
+    Error::provider(
+        format_args!("AWS KMS {operation} with key `{key_id}` failed: {detail}"),
+        Some(Box::new(failure)),
+    )
 }
 
 /// Whether a Decrypt error code says that the item's data key does not open under this
@@ -168,7 +180,7 @@ impl AwsKmsMaterialsProvider {
 /// answers a ciphertext of another key than `KeyId` with `AccessDeniedException`). A reader
 /// whose own key is missing or denied therefore sees every item fail verification; its writes
 /// (`GenerateDataKey`) report such a key as a provider error.
-fn refuses_item(code: &str) -> bool {
+pub(crate) fn refuses_item(code: &str) -> bool {
     matches!(
         code,
         "InvalidCiphertextException"

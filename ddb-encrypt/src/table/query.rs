@@ -10,7 +10,6 @@ use futures_util::stream::{self, Stream, StreamExt as _};
 
 use super::condition::{Condition, Placeholders, SortKeyCondition};
 use super::{BoxFuture, EncryptedTable};
-use crate::action::AttributeAction;
 use crate::error::{Error, Result};
 use crate::item::{EncryptedItem, IndexSchema, KeyAttribute, KeyType, SortKey};
 
@@ -125,10 +124,14 @@ fn check_key_type(index: &str, name: &str, declared: KeyType, given: KeyType) ->
 }
 
 fn readable_key<T: EncryptedItem>(table: &EncryptedTable<T>, name: &str) -> Result<()> {
-    if table.schema.action(name) == AttributeAction::SignOnly {
+    let action = table.schema.action(name);
+    if action.is_signed() && action.is_plaintext() {
         return Ok(());
     }
-    Err(Error::config(format_args!("index key `{name}` must be SIGN_ONLY to be queried")))
+    Err(Error::config(format_args!(
+        "index key `{name}` must be SIGN_ONLY (or SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT) to be \
+         queried"
+    )))
 }
 
 impl<'a, T: EncryptedItem> Query<'a, T> {

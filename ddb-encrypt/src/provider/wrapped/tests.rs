@@ -12,7 +12,7 @@ use sha2::{Sha256, Sha384, Sha512};
 use super::*;
 use crate::codec;
 use crate::crypto::rng::pinned;
-use crate::{DESCRIPTION_ATTRIBUTE, Format, ItemEncryptor, TableSchema};
+use crate::{DESCRIPTION_ATTRIBUTE, ItemEncryptor, TableSchema};
 
 const PEM: &str = include_str!("test-rsa-2048.pem");
 const CONTENT_KEY: [u8; 32] = [0x22; 32];
@@ -41,7 +41,7 @@ fn sample() -> (TableSchema, HashMap<String, AttributeValue>) {
 fn legacy_item(provider: &WrappedMaterialsProvider) -> HashMap<String, AttributeValue> {
     let (schema, item) = sample();
     pinned::push(CONTENT_KEY);
-    let encryptor = ItemEncryptor::new(provider.clone()).with_write_format(Format::Legacy);
+    let encryptor = ItemEncryptor::legacy(provider.clone());
     block_on(encryptor.encrypt_item(&schema, item)).unwrap()
 }
 
@@ -93,7 +93,7 @@ fn reads_old_java_items_without_wrap_alg() {
         ],
     );
     let (schema, plain) = sample();
-    let encryptor = ItemEncryptor::new(provider);
+    let encryptor = ItemEncryptor::legacy(provider);
     assert_eq!(block_on(encryptor.decrypt_item(&schema, java)).unwrap(), plain);
 }
 
@@ -137,7 +137,7 @@ fn reads_every_rsa_transformation_the_clients_can_name() {
         ("RSA/ECB/PKCS1Padding", public.encrypt(&mut rng, Pkcs1v15Encrypt, &CONTENT_KEY).unwrap()),
     ];
     let (schema, plain) = sample();
-    let encryptor = ItemEncryptor::new(provider);
+    let encryptor = ItemEncryptor::legacy(provider);
     for (algorithm, wrapped) in cases {
         let item = with_description(
             &stored,
@@ -173,30 +173,29 @@ fn reads_every_rsa_transformation_the_clients_can_name() {
 }
 
 #[test]
-fn rsa_wrapping_and_rsa_signing_round_trip_in_both_formats() {
+fn rsa_wrapping_and_rsa_signing_round_trip() {
     let provider = WrappedMaterialsProvider::new(
         WrappingKey::rsa_from_pkcs8_pem(PEM).unwrap(),
         SigningKey::rsa_sha256_from_pkcs8_pem(PEM).unwrap(),
     );
     let (schema, plain) = sample();
-    for format in [Format::Gcm, Format::Legacy] {
-        let encryptor = ItemEncryptor::new(provider.clone()).with_write_format(format);
-        let stored = block_on(encryptor.encrypt_item(&schema, plain.clone())).unwrap();
-        assert_eq!(stored[crate::SIGNATURE_ATTRIBUTE].as_b().unwrap().as_ref().len(), 256);
-        assert_eq!(block_on(encryptor.decrypt_item(&schema, stored)).unwrap(), plain);
-    }
+    let encryptor = ItemEncryptor::legacy(provider);
+    let stored = block_on(encryptor.encrypt_item(&schema, plain.clone())).unwrap();
+    assert_eq!(stored[crate::SIGNATURE_ATTRIBUTE].as_b().unwrap().as_ref().len(), 256);
+    assert_eq!(block_on(encryptor.decrypt_item(&schema, stored)).unwrap(), plain);
 }
 
 #[test]
 fn a_decrypt_only_provider_reads_but_cannot_write() {
     let (schema, plain) = sample();
     let writer = rsa_provider();
-    let stored = block_on(ItemEncryptor::new(writer).encrypt_item(&schema, plain.clone())).unwrap();
+    let stored =
+        block_on(ItemEncryptor::legacy(writer).encrypt_item(&schema, plain.clone())).unwrap();
     let reader = WrappedMaterialsProvider::decrypt_only(
         WrappingKey::rsa_from_pkcs8_pem(PEM).unwrap(),
         SigningKey::hmac_sha256(&[9; 32]).unwrap().verification_key(),
     );
-    let encryptor = ItemEncryptor::new(reader);
+    let encryptor = ItemEncryptor::legacy(reader);
     assert_eq!(block_on(encryptor.decrypt_item(&schema, stored)).unwrap(), plain);
     let error = block_on(encryptor.encrypt_item(&schema, plain)).unwrap_err();
     assert!(error.to_string().contains("it can only decrypt"), "{error}");
@@ -209,7 +208,7 @@ fn an_altered_wrapped_key_is_an_integrity_error() {
         SigningKey::hmac_sha256(&[9; 32]).unwrap(),
     );
     let (schema, plain) = sample();
-    let encryptor = ItemEncryptor::new(provider).with_write_format(Format::Legacy);
+    let encryptor = ItemEncryptor::legacy(provider);
     let stored = block_on(encryptor.encrypt_item(&schema, plain)).unwrap();
     let (mut md, _) =
         MaterialDescription::from_bytes(stored[DESCRIPTION_ATTRIBUTE].as_b().unwrap().as_ref())

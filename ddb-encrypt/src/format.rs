@@ -1,0 +1,114 @@
+//! Storage formats: how an item is encrypted and signed in the table.
+//!
+//! Each format is one module behind [`ItemFormat`]: it writes an item, and reads an item that
+//! [`Format::of`] recognised as its own by its reserved attributes. The item encryptor picks
+//! the writer and the readers; nothing else knows any format's details.
+
+use std::fmt;
+
+use crate::encryptor::Item;
+use crate::error::{Error, Result};
+use crate::item::{MAX_NAME_LEN, is_reserved_name};
+use crate::schema::TableSchema;
+
+pub(crate) mod dbesdk;
+pub(crate) mod legacy;
+
+/// The storage format of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// The AWS Database Encryption SDK's format (`aws_dbe_head`, `aws_dbe_foot`), read and
+    /// written by the official SDKs for Java, .NET, Rust, Go and Python. The default.
+    DbEsdk,
+    /// The DynamoDB Encryption Client's format (`*amzn-ddb-map-desc*`, `*amzn-ddb-map-sig*`),
+    /// for tables shared with the old Python and Java clients.
+    Legacy,
+    /// Not encrypted: no reserved attribute of any format.
+    Plaintext,
+}
+
+impl Format {
+    /// The reserved attributes that mark an item of this format.
+    fn markers(self) -> &'static [&'static str] {
+        match self {
+            Self::DbEsdk => &[dbesdk::HEADER_ATTRIBUTE, dbesdk::FOOTER_ATTRIBUTE],
+            Self::Legacy => &[crate::item::SIGNATURE_ATTRIBUTE, crate::item::DESCRIPTION_ATTRIBUTE],
+            Self::Plaintext => &[],
+        }
+    }
+
+    /// The format `item` is stored in, from its reserved attributes alone (nothing is
+    /// verified); `None` if it carries those of more than one format, which only an altered
+    /// item does.
+    ///
+    /// An item with any of a format's attributes counts as that format, so that a damaged
+    /// encrypted item is never taken for plaintext.
+    pub fn of(item: &Item) -> Option<Self> {
+        let mut found = Self::Plaintext;
+        for format in [Self::DbEsdk, Self::Legacy] {
+            if format.markers().iter().any(|name| item.contains_key(*name)) {
+                if found != Self::Plaintext {
+                    return None;
+                }
+                found = format;
+            }
+        }
+        Some(found)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::DbEsdk => "DB-ESDK",
+            Self::Legacy => "legacy",
+            Self::Plaintext => "plaintext",
+        })
+    }
+}
+
+/// One storage format: writes items, and reads the items [`Format::of`] gives it.
+#[async_trait::async_trait]
+pub(crate) trait ItemFormat: fmt::Debug + Send + Sync {
+    fn format(&self) -> Format;
+
+    /// Encrypts and signs `item` in place. On error the caller wipes the item.
+    async fn write(&self, schema: &TableSchema, item: &mut Item) -> Result<()>;
+
+    /// Verifies and decrypts `item` in place. On error the caller drops the item; the format
+    /// wipes what it decrypted.
+    async fn read(&self, schema: &TableSchema, item: &mut Item) -> Result<()>;
+}
+
+/// Plaintext: items stored as they are, for tables on their way in or out of encryption.
+#[derive(Debug)]
+pub(crate) struct Plaintext;
+
+#[async_trait::async_trait]
+impl ItemFormat for Plaintext {
+    fn format(&self) -> Format {
+        Format::Plaintext
+    }
+
+    async fn write(&self, _: &TableSchema, item: &mut Item) -> Result<()> {
+        check_names(item)
+    }
+
+    async fn read(&self, _: &TableSchema, _: &mut Item) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Refuses names reserved by any format, and names DynamoDB would refuse.
+pub(crate) fn check_names(item: &Item) -> Result<()> {
+    for name in item.keys() {
+        if is_reserved_name(name) {
+            return Err(Error::ReservedAttribute(name.clone()));
+        }
+        if name.is_empty() || name.len() > MAX_NAME_LEN {
+            return Err(Error::invalid_item(name, "attribute names must be 1 to 65535 bytes long"));
+        }
+    }
+    Ok(())
+}
