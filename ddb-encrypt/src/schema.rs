@@ -41,6 +41,8 @@ pub struct TableSchema {
     all_do_nothing: bool,
     /// A key attribute is DO_NOTHING: allowed only to read old legacy tables.
     unsigned_keys: bool,
+    /// Attributes without their own action whose names start with this are DO_NOTHING.
+    unsigned_prefix: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -114,7 +116,20 @@ impl TableSchema {
 
     /// The action of the attribute `name`.
     pub fn action(&self, name: &str) -> AttributeAction {
-        self.actions.action(name)
+        match self.actions.get(name) {
+            Some(action) => action,
+            None if self.is_unsigned_by_prefix(name) => AttributeAction::DoNothing,
+            None => self.actions.default_action(),
+        }
+    }
+
+    /// The prefix of unsigned attributes ([`TableSchemaBuilder::unsigned_prefix`]).
+    pub fn unsigned_prefix(&self) -> Option<&str> {
+        self.unsigned_prefix.as_deref()
+    }
+
+    fn is_unsigned_by_prefix(&self, name: &str) -> bool {
+        self.unsigned_prefix.as_deref().is_some_and(|prefix| name.starts_with(prefix))
     }
 
     /// The attribute actions, key attributes included.
@@ -134,7 +149,11 @@ impl TableSchema {
     /// leave anything behind before their signature is checked, and hashing a short name
     /// costs about what a locked map lookup did.
     pub(crate) fn resolve_unknown(&self, name: &str) -> (AttributeAction, [u8; 32]) {
-        let action = self.actions.default_action();
+        let action = if self.is_unsigned_by_prefix(name) {
+            AttributeAction::DoNothing
+        } else {
+            self.actions.default_action()
+        };
         if action == AttributeAction::DoNothing {
             return (action, [0; 32]);
         }
@@ -170,6 +189,7 @@ pub struct TableSchemaBuilder {
     sort_key: Option<String>,
     actions: AttributeActions,
     unsigned_keys: bool,
+    unsigned_prefix: Option<String>,
 }
 
 impl TableSchemaBuilder {
@@ -180,6 +200,7 @@ impl TableSchemaBuilder {
             sort_key: None,
             actions: AttributeActions::default(),
             unsigned_keys: false,
+            unsigned_prefix: None,
         }
     }
 
@@ -194,6 +215,16 @@ impl TableSchemaBuilder {
     #[must_use]
     pub fn legacy_unsigned_keys(mut self) -> Self {
         self.unsigned_keys = true;
+        self
+    }
+
+    /// Makes attributes whose names start with `prefix` DO_NOTHING, unless they have their own
+    /// action: the DB-ESDK's "allowed unsigned attribute prefix", for items whose unsigned
+    /// attributes are not known in advance (a reader of the official SDKs needs the same
+    /// prefix, or the names, to read such items).
+    #[must_use]
+    pub fn unsigned_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.unsigned_prefix = Some(prefix.into());
         self
     }
 
@@ -246,7 +277,14 @@ impl TableSchemaBuilder {
     /// without [`legacy_unsigned_keys`](Self::legacy_unsigned_keys); if an action is
     /// configured for a name reserved for the envelope, or if a name is empty or too long.
     pub fn build(self) -> Result<TableSchema> {
-        let Self { table_name, partition_key, sort_key, mut actions, unsigned_keys } = self;
+        let Self {
+            table_name,
+            partition_key,
+            sort_key,
+            mut actions,
+            unsigned_keys,
+            unsigned_prefix,
+        } = self;
         for (name, _) in actions.overrides() {
             check_name(name)?;
         }
@@ -318,6 +356,7 @@ impl TableSchemaBuilder {
             known,
             table_hash,
             includes_values,
+            unsigned_prefix,
             all_do_nothing,
             unsigned_keys: has_unsigned_keys,
         })

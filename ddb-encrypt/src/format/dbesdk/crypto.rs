@@ -171,17 +171,92 @@ impl ItemSigner {
     }
 
     /// Signs the canonical hash (hashed again with SHA-384), as DER of exactly 103 bytes.
+    ///
+    /// The DER is 103 bytes when exactly one of `r` and `s` has its top bit set (and neither
+    /// starts with a zero byte). `(r, n - s)` is as valid a signature as `(r, s)`, and exactly
+    /// one of `s` and `n - s` has its top bit set, so one signature almost always does; a new
+    /// one (with a fresh nonce) is made only when `r` or `s` starts with a zero byte.
     pub(crate) fn sign(&self, canonical_hash: &[u8; 48]) -> Result<[u8; SIGNATURE_LEN]> {
         let rng = SystemRandom::new();
-        // About half of all signatures have the right length; each attempt uses a fresh nonce.
-        for _ in 0..256 {
+        for _ in 0..64 {
             let signature = self.pair.sign(&rng, canonical_hash).map_err(|_| Error::Random)?;
-            if let Ok(fixed) = signature.as_ref().try_into() {
+            if let Some(fixed) = fixed_length(signature.as_ref()) {
                 return Ok(fixed);
             }
         }
         Err(Error::Random)
     }
+}
+
+/// The order of the P-384 group.
+const P384_ORDER: [u8; 48] = hex_literal::hex!(
+    "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973"
+);
+
+/// The DER signature `(r, s)` rewritten as `(r, s)` or `(r, n - s)`, whichever encodes in
+/// exactly 103 bytes; `None` if neither does.
+fn fixed_length(der: &[u8]) -> Option<[u8; SIGNATURE_LEN]> {
+    let (r, s) = parse_der_pair(der)?;
+    let mut s = s;
+    if (r[0] & 0x80 == 0) == (s[0] & 0x80 == 0) {
+        s = order_minus(&s);
+    }
+    let mut out = [0u8; SIGNATURE_LEN];
+    let mut at = 2;
+    for value in [&r, &s] {
+        if value[0] == 0 {
+            return None;
+        }
+        let padded = value[0] & 0x80 != 0;
+        let len = 48 + usize::from(padded);
+        out.get_mut(at..at + 2)?.copy_from_slice(&[0x02, u8::try_from(len).ok()?]);
+        at += 2 + usize::from(padded);
+        out.get_mut(at..at + 48)?.copy_from_slice(value);
+        at += 48;
+    }
+    if at != SIGNATURE_LEN {
+        return None;
+    }
+    out[0] = 0x30;
+    out[1] = u8::try_from(SIGNATURE_LEN - 2).ok()?;
+    Some(out)
+}
+
+/// `r` and `s` of a DER `SEQUENCE { INTEGER r, INTEGER s }`, as 48-byte big-endian numbers.
+fn parse_der_pair(der: &[u8]) -> Option<([u8; 48], [u8; 48])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&len, mut rest) = rest.split_first()?;
+    if tag != 0x30 || usize::from(len) != rest.len() {
+        return None;
+    }
+    let mut pair = [[0u8; 48]; 2];
+    for value in &mut pair {
+        let (&[tag, len], tail) = rest.split_first_chunk::<2>()?;
+        let (bytes, tail) = tail.split_at_checked(usize::from(len))?;
+        if tag != 0x02 {
+            return None;
+        }
+        let bytes = bytes.strip_prefix(&[0]).unwrap_or(bytes);
+        let start = 48usize.checked_sub(bytes.len())?;
+        value.get_mut(start..)?.copy_from_slice(bytes);
+        rest = tail;
+    }
+    rest.is_empty().then_some((pair[0], pair[1]))
+}
+
+/// `n - s` for `0 < s < n`.
+fn order_minus(s: &[u8; 48]) -> [u8; 48] {
+    let mut out = [0u8; 48];
+    let mut borrow = 0i16;
+    for i in (0..48).rev() {
+        let mut digit = i16::from(P384_ORDER[i]) - i16::from(s[i]) - borrow;
+        borrow = i16::from(digit < 0);
+        if digit < 0 {
+            digit += 256;
+        }
+        out[i] = u8::try_from(digit).unwrap_or_default();
+    }
+    out
 }
 
 /// Checks an item signature against the public key from the encryption context.
@@ -198,4 +273,31 @@ pub(crate) fn verify_signature(
         return false;
     }
     UnparsedPublicKey::new(&ECDSA_P384_SHA384_ASN1, point).verify(canonical_hash, signature).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_signature_is_103_bytes_and_verifies_after_its_s_is_flipped() {
+        let signer = ItemSigner::generate().unwrap();
+        for round in 0u8..64 {
+            let hash = [round; 48];
+            let signature = signer.sign(&hash).unwrap();
+            assert!(verify_signature(signer.public_key(), &hash, &signature), "round {round}");
+            let other = [round ^ 1; 48];
+            assert!(!verify_signature(signer.public_key(), &other, &signature), "round {round}");
+        }
+    }
+
+    #[test]
+    fn the_order_minus_s_round_trips_and_flips_the_top_bit() {
+        let mut s = [0u8; 48];
+        s[0] = 0x12;
+        s[47] = 0x34;
+        let flipped = order_minus(&s);
+        assert_ne!(flipped[0] & 0x80, 0);
+        assert_eq!(order_minus(&flipped), s);
+    }
 }
