@@ -36,7 +36,7 @@ const TAG_M: u8 = b'M';
 /// Which canonical form numbers take (see [`crate::number`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NumberForm {
-    /// Never rounded: encrypted values, and every hash of a GCM item.
+    /// Never rounded: encrypted values.
     Exact,
     /// The Python client's 28-digit form: hashes of SIGN_ONLY numbers in legacy items, as
     /// read.

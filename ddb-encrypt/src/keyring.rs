@@ -300,12 +300,19 @@ impl Keyring for MultiKeyring {
         context: &EncryptionContext,
         key: &EncryptedDataKey,
     ) -> Result<Option<IntermediateKey>> {
+        // A member that fails (a key service down, a public-key-only member) does not keep the
+        // others from trying; its error is returned only if none opens the key.
+        let mut first_error = None;
         for keyring in &self.keyrings {
-            if let Some(found) = keyring.unwrap_key(context, key).await? {
-                return Ok(Some(found));
+            match keyring.unwrap_key(context, key).await {
+                Ok(Some(found)) => return Ok(Some(found)),
+                Ok(None) => {}
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
             }
         }
-        Ok(None)
+        first_error.map_or(Ok(None), Err)
     }
 }
 

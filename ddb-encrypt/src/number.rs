@@ -1,9 +1,10 @@
 //! DynamoDB number text: a strict parser and the two canonical forms.
 //!
-//! * The *exact* form (gcm-format.md section 3) is used for every value that is encrypted and for
-//!   the signature of GCM items: a zero of any sign or scale is `0`; otherwise leading zeros and
-//!   trailing fractional zeros go, and the value is written in plain digits. Nothing is rounded.
-//! * The *Python* form (legacy-format.md section 1.2) is used only for the signature hashes of
+//! * The *exact* form (`docs/dbesdk-format.md` section 3, `docs/legacy-format.md` section 1.2)
+//!   is used for every value that is encrypted, and for everything the DB-ESDK format signs: a
+//!   zero of any sign or scale is `0`; otherwise leading zeros and trailing fractional zeros go,
+//!   and the value is written in plain digits. Nothing is rounded.
+//! * The *Python* form (`docs/legacy-format.md` section 1.2) is used only for the signature hashes of
 //!   SIGN_ONLY numbers in legacy items, because that is what the Python client hashes: at most
 //!   38 written digits, rounded half-even to 28 significant digits, `-0` kept. Readers accept
 //!   the rounding (old items have it); this crate's legacy writer refuses to sign a number that
@@ -48,7 +49,7 @@ impl NumberError {
             Self::TooManyWrittenDigits => {
                 "number is written with more than 38 digits, which a legacy-format signature \
                  cannot cover (the Python client refuses it too); drop trailing zeros or write \
-                 the item in the GCM format"
+                 the item in the DB-ESDK format"
             }
             Self::OutOfRange => "number magnitude is outside DynamoDB's range (1E-130 to 1E+126)",
             Self::Rounded => {

@@ -12,9 +12,9 @@ use crate::provider::{
 ///
 /// # Security
 ///
-/// Every item is encrypted under the same key. The GCM format derives a fresh key per item
-/// from it, but rotating the key means re-encrypting the table: prefer the Wrapped provider or
-/// a key service for production data. The GCM format needs a 256-bit key.
+/// Every item is encrypted under the same key, and rotating it means re-encrypting the table:
+/// prefer the Wrapped provider, a key service, or the DB-ESDK format with a keyring for
+/// production data.
 ///
 /// ```
 /// use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};

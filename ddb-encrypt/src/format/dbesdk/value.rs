@@ -30,9 +30,9 @@ const BINARY_SET: TypeId = [0x01, 0xff];
 const MAP: TypeId = [0x02, 0x00];
 const LIST: TypeId = [0x03, 0x00];
 
-/// Deepest nesting of lists and maps, as DynamoDB allows and the official implementation
-/// enforces.
-const MAX_DEPTH: usize = 32;
+/// Deepest nesting of lists and maps below a top-level value: the official implementation
+/// allows 32 levels counting the top-level value.
+const MAX_DEPTH: usize = 31;
 /// Most elements a decoded list or map reserves room for before they are read.
 const MAX_PREALLOCATED: usize = 64;
 
@@ -238,9 +238,11 @@ fn read_value(type_id: TypeId, bytes: &[u8], depth: usize) -> Result<AttributeVa
             _ => return Err(DecodeError),
         },
         BINARY => AttributeValue::B(Blob::new(bytes)),
-        STRING_SET => AttributeValue::Ss(read_set(bytes, read_string)?),
-        NUMBER_SET => AttributeValue::Ns(read_set(bytes, read_number)?),
-        BINARY_SET => AttributeValue::Bs(read_set(bytes, |b| Ok(Blob::new(b)))?),
+        STRING_SET => AttributeValue::Ss(distinct(read_set(bytes, read_string)?)?),
+        NUMBER_SET => AttributeValue::Ns(distinct(read_set(bytes, read_number)?)?),
+        BINARY_SET => AttributeValue::Bs(
+            distinct(read_set(bytes, |b| Ok(b.to_vec()))?)?.into_iter().map(Blob::new).collect(),
+        ),
         MAP => {
             let mut r = Reader::new(bytes);
             let count = r.count(10)?;
@@ -250,6 +252,9 @@ fn read_value(type_id: TypeId, bytes: &[u8], depth: usize) -> Result<AttributeVa
                     return Err(DecodeError);
                 }
                 let key = read_string(r.lv()?)?;
+                if key.is_empty() {
+                    return Err(DecodeError);
+                }
                 let value = read_nested(&mut r, depth)?;
                 if map.insert(key, value).is_some() {
                     return Err(DecodeError);
@@ -288,6 +293,16 @@ fn read_set<T>(
         members.push(member(r.lv()?)?);
     }
     r.finish()?;
+    Ok(members)
+}
+
+/// A set's members, refused if one repeats (DynamoDB refuses such a set).
+fn distinct<T: Ord>(members: Vec<T>) -> Result<Vec<T>, DecodeError> {
+    let mut sorted: Vec<&T> = members.iter().collect();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(DecodeError);
+    }
     Ok(members)
 }
 

@@ -96,15 +96,22 @@ fn malformed_bytes_are_refused_without_panicking() {
         (MAP, &hex!("00000001 0001 00000001 61 0002")[..]),
         (LIST, &hex!("ffffffff")[..]),
         (STRING_SET, &hex!("00000001 00000005 61")[..]),
+        (STRING_SET, &hex!("00000002 00000001 61 00000001 61")[..]),
+        (MAP, &hex!("00000001 0001 00000000 0000 00000000")[..]),
         ([9, 9], b""),
     ] {
         assert!(deserialize(type_id, bytes).is_err(), "{type_id:?} {bytes:?}");
     }
     // Nesting deeper than DynamoDB allows.
     let mut deep = AttributeValue::Null(true);
-    for _ in 0..40 {
+    for _ in 0..32 {
         deep = AttributeValue::L(vec![deep]);
     }
     let mut out = Vec::new();
     assert_eq!(serialize(&deep, &mut out), Err(SerializeError::TooDeep));
+    // 31 levels below the top-level value are accepted, both ways.
+    let AttributeValue::L(mut inner) = deep else { unreachable!() };
+    let allowed = inner.pop().unwrap();
+    let bytes = serialized(&allowed);
+    assert_eq!(deserialize(LIST, &bytes).unwrap(), allowed);
 }
