@@ -300,7 +300,7 @@ fn read_set<T>(
 fn distinct<T: Ord>(members: Vec<T>) -> Result<Vec<T>, DecodeError> {
     let mut sorted: Vec<&T> = members.iter().collect();
     sorted.sort_unstable();
-    if sorted.windows(2).any(|w| w[0] == w[1]) {
+    if sorted.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
         return Err(DecodeError);
     }
     Ok(members)
