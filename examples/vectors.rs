@@ -1,9 +1,10 @@
-//! The vector runner: checks and writes vector files (legacy-format.md section 8).
+//! The vector runner: checks and writes vector files of both formats (`docs/legacy-format.md`
+//! section 8, `docs/dbesdk-format.md` section 8); each file says its format.
 //!
 //! ```text
-//! cargo run --example vectors -- decrypt FILE...         decrypt each encrypted_item, compare with plaintext_item
-//! cargo run --example vectors -- encrypt [--legacy] IN OUT   encrypt IN's plaintext_item, write OUT
-//! cargo run --example vectors -- check FILE...           both directions
+//! cargo run --example vectors -- decrypt FILE...   decrypt each encrypted_item, compare with plaintext_item
+//! cargo run --example vectors -- encrypt IN OUT    encrypt IN's plaintext_item in IN's format and keys, write OUT
+//! cargo run --example vectors -- check FILE...     both directions
 //! ```
 //!
 //! Prints `ok NAME` or `FAIL NAME: reason` per file; exits with status 1 if any file failed.
@@ -13,11 +14,9 @@
 
 use std::process::ExitCode;
 
-use ddb_encrypt::Format;
 use ddb_encrypt_dev::vectors::VectorFile;
 
-const USAGE: &str =
-    "usage: vectors decrypt FILE... | vectors check FILE... | vectors encrypt [--legacy] IN OUT";
+const USAGE: &str = "usage: vectors decrypt FILE... | vectors check FILE... | vectors encrypt IN OUT";
 
 #[expect(
     clippy::disallowed_methods,
@@ -62,17 +61,13 @@ async fn main() -> ExitCode {
             if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         "encrypt" => {
-            let (format, paths) = match rest {
-                [flag, paths @ ..] if flag == "--legacy" => (Format::Legacy, paths),
-                paths => (Format::Gcm, paths),
-            };
-            let [input, output] = paths else {
+            let [input, output] = rest else {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
             };
             let written = async {
                 let file = load(input)?;
-                let json = file.encrypt(format).await?;
+                let json = file.encrypt().await?;
                 let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n";
                 std::fs::write(output, text).map_err(|e| format!("cannot write {output}: {e}"))?;
                 Ok::<_, String>(file.name())

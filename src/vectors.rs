@@ -1,5 +1,5 @@
-//! Vector files (legacy-format.md section 8, gcm-format.md section 6): loading, the provider
-//! and schema they describe, and the checks of the `vectors` example.
+//! Vector files (`docs/legacy-format.md` section 8, `docs/dbesdk-format.md` section 8): loading,
+//! the keys and schema they describe, and the checks of the `vectors` example.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,17 +15,21 @@ use ddb_encrypt::provider::{
     AwsKmsMaterialsProvider, CryptographicMaterialsProvider, DataKey, MostRecentProvider,
     SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
+use ddb_encrypt::keyring::{
+    BranchKey, HierarchicalKeyring, Keyring, RawAesKeyring, RawRsaKeyring, RsaPadding,
+    StaticBranchKeyStore,
+};
 use ddb_encrypt::{
-    AttributeAction, AttributeActions, DESCRIPTION_ATTRIBUTE, Format, ItemEncryptor,
-    MaterialDescription, TableSchema,
+    AlgorithmSuite, AttributeAction, AttributeActions, Format, ItemEncryptor, MaterialDescription,
+    TableSchema,
 };
 use serde_json::Value;
 
 use crate::fixtures::InMemoryStore;
 use crate::json::{self, Item, Numbers};
 
-/// The `format` value of GCM vector files.
-pub const GCM_FORMAT: &str = "gcm-1";
+/// The `format` value of DB-ESDK vector files.
+pub const DBESDK_FORMAT: &str = "dbesdk";
 
 /// One vector file, kept as JSON so that rewriting it preserves fields this crate ignores.
 #[derive(Debug, Clone)]
@@ -90,6 +94,15 @@ impl VectorFile {
             None => TableSchema::builder_without_table_name(),
         };
         let mut builder = builder.actions(self.actions()?);
+        if let Some(names) = self.json["allowed_unsigned_attributes"].as_array() {
+            for name in names {
+                let name = name.as_str().ok_or("allowed_unsigned_attributes holds names")?;
+                builder = builder.action(name, AttributeAction::DoNothing);
+            }
+        }
+        if let Some(prefix) = self.string("allowed_unsigned_attribute_prefix")? {
+            builder = builder.unsigned_prefix(prefix);
+        }
         if let Some(pk) = self.string("partition_key_name")? {
             builder = builder.partition_key(pk);
         }
@@ -139,13 +152,35 @@ impl VectorFile {
             .map_err(|e| format!("encrypted_item: {e}"))
     }
 
-    /// The format of the encrypted item, read from its material description.
+    /// The file's format: `"format": "dbesdk"`, else the legacy format.
     ///
     /// # Errors
     ///
-    /// If the encrypted item is malformed.
+    /// If `format` names another format.
     pub fn format(&self) -> Result<Format, String> {
-        Ok(item_format(&self.encrypted_item()?))
+        match self.string("format")? {
+            Some(DBESDK_FORMAT) => Ok(Format::DbEsdk),
+            None => Ok(Format::Legacy),
+            Some(other) => Err(format!("unknown format `{other}`")),
+        }
+    }
+
+    /// The encryptor the file describes: its keyring and suite (DB-ESDK), or its provider.
+    ///
+    /// # Errors
+    ///
+    /// If the keys are malformed or of an unknown type.
+    pub async fn encryptor(&self) -> Result<ItemEncryptor, String> {
+        if self.format()? == Format::Legacy {
+            return Ok(ItemEncryptor::legacy_from_arc(self.provider().await?));
+        }
+        let suite = match self.string("algorithm_suite")? {
+            Some("0x6701") | None => AlgorithmSuite::EcdsaP384HmacSha384,
+            Some("0x6700") => AlgorithmSuite::HmacSha384,
+            Some(other) => return Err(format!("unknown algorithm_suite `{other}`")),
+        };
+        let keyring = keyring_from_spec(&self.json["keyring"]).map_err(|e| format!("keyring: {e}"))?;
+        Ok(ItemEncryptor::from_arc(keyring).with_algorithm_suite(suite))
     }
 
     /// The materials provider the file describes.
@@ -215,7 +250,7 @@ impl VectorFile {
         let mut versions = BTreeMap::new();
         if let Some(rows) = self.json["meta_table"].as_array().filter(|rows| !rows.is_empty()) {
             let meta_table = spec["meta_table_name"].as_str().ok_or("no `meta_table_name`")?;
-            let meta = ItemEncryptor::from_arc(
+            let meta = ItemEncryptor::legacy_from_arc(
                 provider_from_spec(&spec["meta_provider"])
                     .map_err(|e| format!("meta_provider: {e}"))?,
             );
@@ -275,7 +310,7 @@ impl VectorFile {
     /// Says what failed.
     pub async fn check_decrypt(&self) -> Result<(), String> {
         let schema = self.schema()?;
-        let encryptor = ItemEncryptor::from_arc(self.provider().await?);
+        let encryptor = self.encryptor().await?;
         let decrypted = encryptor
             .decrypt_item(&schema, self.encrypted_item()?)
             .await
@@ -283,15 +318,17 @@ impl VectorFile {
         self.compare(&decrypted, self.format()?)
     }
 
-    /// Encrypts `plaintext_item` with this crate and returns the file with `encrypted_item`
-    /// replaced (and the fields that described the old ciphertext dropped).
+    /// Encrypts `plaintext_item` with this crate, in the file's format with the file's keys,
+    /// and returns the file with `encrypted_item` replaced (and the fields that described the
+    /// old ciphertext dropped).
     ///
     /// # Errors
     ///
     /// Says what failed.
-    pub async fn encrypt(&self, format: Format) -> Result<Value, String> {
+    pub async fn encrypt(&self) -> Result<Value, String> {
         let schema = self.schema()?;
-        let encryptor = ItemEncryptor::from_arc(self.provider().await?).with_write_format(format);
+        let format = self.format()?;
+        let encryptor = self.encryptor().await?;
         let encrypted = encryptor
             .encrypt_item(&schema, self.plaintext_item()?)
             .await
@@ -308,8 +345,8 @@ impl VectorFile {
             "generator".into(),
             Value::String(format!("ddb-encrypt {}", env!("CARGO_PKG_VERSION"))),
         );
-        if format == Format::Gcm {
-            object.insert("format".into(), Value::String(GCM_FORMAT.into()));
+        if format == Format::DbEsdk {
+            object.insert("format".into(), Value::String(DBESDK_FORMAT.into()));
         }
         Ok(out)
     }
@@ -350,7 +387,7 @@ impl VectorFile {
         let writable = if unsignable.is_empty() {
             self.clone()
         } else {
-            match self.encrypt(format).await {
+            match self.encrypt().await {
                 Err(e) if unsignable.iter().any(|name| e.contains(&format!("`{name}`"))) => {}
                 other => {
                     return Err(format!(
@@ -360,7 +397,7 @@ impl VectorFile {
             }
             self.without(&unsignable)
         };
-        let rewritten = Self { json: writable.encrypt(format).await?, ..writable.clone() };
+        let rewritten = Self { json: writable.encrypt().await?, ..writable.clone() };
         rewritten.check_decrypt().await.map_err(|e| format!("re-encrypted item: {e}"))
     }
 
@@ -405,17 +442,60 @@ fn differences(expected: &Item, actual: &Item) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// The format of a stored item, from `amzn-ddb-map-sym-mode` in its description.
-pub fn item_format(item: &Item) -> Format {
-    let md = item
-        .get(DESCRIPTION_ATTRIBUTE)
-        .and_then(|v| v.as_b().ok())
-        .and_then(|b| ddb_encrypt::__fuzz::decode_material_description(b.as_ref()))
-        .map(|(md, _)| md);
-    match md.as_ref().and_then(|md| md.get("amzn-ddb-map-sym-mode")) {
-        Some("/GCM/NoPadding") => Format::Gcm,
-        _ => Format::Legacy,
+/// The keyring of a DB-ESDK vector file's `keyring` object.
+///
+/// # Errors
+///
+/// If the type is unknown or a key is malformed.
+pub fn keyring_from_spec(spec: &Value) -> Result<Arc<dyn Keyring>, String> {
+    let text = |key: &str| spec[key].as_str().ok_or_else(|| format!("`{key}` is missing"));
+    match spec["type"].as_str() {
+        Some("raw-aes") => {
+            let key = decode_hex(text("key_hex")?)?;
+            let keyring = RawAesKeyring::new(text("namespace")?, text("name")?, &key)
+                .map_err(|e| e.to_string())?;
+            Ok(Arc::new(keyring))
+        }
+        Some("hierarchical-static") => {
+            let id = text("branch_key_id")?;
+            let key = BASE64.decode(text("branch_key_b64")?).map_err(|e| e.to_string())?;
+            let version = match spec["branch_key_version"].as_str() {
+                Some(uuid) => decode_uuid(uuid)?,
+                None => [0; 16],
+            };
+            let branch_key = BranchKey::new(version, &key).map_err(|e| e.to_string())?;
+            let mut store = StaticBranchKeyStore::new(id, branch_key);
+            if spec["branch_key_version"].is_null() {
+                store = store.for_any_version();
+            }
+            Ok(Arc::new(HierarchicalKeyring::new(store, id)))
+        }
+        Some("raw-rsa") => {
+            let padding = match text("padding")? {
+                "OAEP-SHA1" => RsaPadding::OaepSha1,
+                "OAEP-SHA256" => RsaPadding::OaepSha256,
+                "OAEP-SHA384" => RsaPadding::OaepSha384,
+                "OAEP-SHA512" => RsaPadding::OaepSha512,
+                "PKCS1" => RsaPadding::Pkcs1,
+                other => return Err(format!("unknown RSA padding `{other}`")),
+            };
+            let keyring = RawRsaKeyring::from_private_key_pem(
+                text("namespace")?,
+                text("name")?,
+                text("private_key_pem")?,
+                padding,
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(Arc::new(keyring))
+        }
+        other => Err(format!("unknown keyring type {other:?}")),
     }
+}
+
+/// The 16 bytes of a UUID written as text (with or without dashes).
+fn decode_uuid(text: &str) -> Result<[u8; 16], String> {
+    let hex: String = text.chars().filter(|c| *c != '-').collect();
+    decode_hex(&hex)?.try_into().map_err(|_| format!("`{text}` is not a UUID"))
 }
 
 fn hex_field(spec: &Value, names: &[&str]) -> Result<Option<Vec<u8>>, String> {

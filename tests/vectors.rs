@@ -1,11 +1,14 @@
-//! Vector files: the Python-written legacy vectors decrypt, and so do this crate's GCM
-//! known-answer vectors; each has a tampered twin that must fail.
+//! Vector files: the legacy vectors written by the Python client and the DB-ESDK vectors written
+//! by the official `aws-db-esdk` crate decrypt, and each has tampered twins that must fail.
 
 #![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use std::path::PathBuf;
 
-use ddb_encrypt::{AttributeValue, DESCRIPTION_ATTRIBUTE, ItemEncryptor, SIGNATURE_ATTRIBUTE};
+use ddb_encrypt::{
+    AttributeValue, DESCRIPTION_ATTRIBUTE, FOOTER_ATTRIBUTE, Format, HEADER_ATTRIBUTE,
+    ItemEncryptor, SIGNATURE_ATTRIBUTE,
+};
 use ddb_encrypt_dev::json;
 use ddb_encrypt_dev::python::workspace_root;
 use ddb_encrypt_dev::vectors::{VectorFile, decode_hex};
@@ -45,7 +48,7 @@ async fn python_written_vectors_decrypt_and_tampered_twins_fail() {
 
         // Negative twins: one flipped byte in the signature, in a ciphertext, in a signed value.
         let schema = file.schema().unwrap();
-        let encryptor = ItemEncryptor::from_arc(file.provider().await.unwrap());
+        let encryptor = ItemEncryptor::legacy_from_arc(file.provider().await.unwrap());
         let encrypted = file.encrypted_item().unwrap();
         let mut targets = vec![SIGNATURE_ATTRIBUTE.to_owned()];
         targets.extend(
@@ -67,6 +70,63 @@ async fn python_written_vectors_decrypt_and_tampered_twins_fail() {
                 .expect_err(&format!("{name}: {target}"));
             assert!(error.is_integrity(), "vector {index} ({name}), `{target}` flipped: {error}");
         }
+    }
+}
+
+#[tokio::test]
+async fn official_dbesdk_vectors_decrypt_and_every_tampered_twin_fails() {
+    let files = vector_files("dbesdk");
+    assert!(files.len() >= 12, "{} DB-ESDK vector files", files.len());
+    let mut twins = 0;
+    for path in &files {
+        let file = VectorFile::load(path).unwrap();
+        let name = file.name();
+        assert_eq!(file.format().unwrap(), Format::DbEsdk, "{name}");
+        file.check_decrypt().await.unwrap_or_else(|e| panic!("{name}: {e}"));
+
+        // Twins: a flipped byte at several places of the header, the footer and every signed
+        // binary value; every signed attribute removed in turn.
+        let schema = file.schema().unwrap();
+        let encryptor = file.encryptor().await.unwrap();
+        let encrypted = file.encrypted_item().unwrap();
+        let signed: Vec<String> = encrypted
+            .keys()
+            .filter(|n| !n.starts_with("aws_dbe_") && schema.action(n).is_signed())
+            .cloned()
+            .collect();
+        let mut tampered_items = Vec::new();
+        for target in [HEADER_ATTRIBUTE, FOOTER_ATTRIBUTE] {
+            let len = encrypted[target].as_b().unwrap().as_ref().len();
+            for index in [0, 1, 2, 40, len / 2, len - 33, len - 1] {
+                let mut tampered = encrypted.clone();
+                flip_byte(&mut tampered, target, index);
+                tampered_items.push((format!("{target}[{index}]"), tampered));
+            }
+        }
+        for target in &signed {
+            if encrypted[target].as_b().is_ok_and(|b| !b.as_ref().is_empty()) {
+                let mut tampered = encrypted.clone();
+                flip_byte(&mut tampered, target, 7);
+                tampered_items.push((format!("`{target}` flipped"), tampered));
+            }
+            let mut removed = encrypted.clone();
+            removed.remove(target);
+            tampered_items.push((format!("`{target}` removed"), removed));
+        }
+        for (what, tampered) in tampered_items {
+            let error = encryptor.decrypt_item(&schema, tampered).await.expect_err(&what);
+            assert!(error.is_integrity(), "{name}, {what}: {error}");
+            twins += 1;
+        }
+    }
+    assert!(twins > 200, "{twins} tampered twins");
+}
+
+#[tokio::test]
+async fn runner_round_trips_every_official_dbesdk_vector() {
+    for path in vector_files("dbesdk") {
+        let file = VectorFile::load(&path).unwrap();
+        file.check().await.unwrap_or_else(|e| panic!("{}: {e}", file.name()));
     }
 }
 
