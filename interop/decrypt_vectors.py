@@ -66,8 +66,8 @@ def check_file(path):
         return "not a vector file (top level is neither an object nor a list of serializer cases)"
 
     fmt = vector.get("format")
-    if fmt not in (None, "gcm-1"):
-        return "unknown format {!r}".format(fmt)
+    if fmt is not None:
+        return "format {!r} is not the legacy format this client reads".format(fmt)
 
     for field in ("provider", "attribute_actions", "plaintext_item", "encrypted_item"):
         if field not in vector:
@@ -84,14 +84,7 @@ def check_file(path):
         return str(error)
     except Exception as error:  # pylint: disable=broad-except
         text = str(error)
-        if fmt == "gcm-1":
-            # A legacy-only reader must refuse the GCM format, never return wrong plaintext.
-            return "format gcm-1 (AES-256-GCM, signed description) refused by the Python client: {}{}".format(
-                type(error).__name__, ": " + text if text else "")
         return "decrypt failed: {}{}".format(type(error).__name__, ": " + text if text else "")
-    if fmt == "gcm-1":
-        return "format gcm-1: the Python client returned an item instead of refusing it"
-
     try:
         reason = vectorlib.compare_item(vector["plaintext_item"], decrypted_json)
     except Exception as error:  # pylint: disable=broad-except
