@@ -1,68 +1,68 @@
 //! Encrypt and decrypt per item: three shapes (small, the typical ~1 KB order, large with a
-//! ~100 KB binary attribute), both formats, the Static, Wrapped and Most Recent (warm cache)
-//! providers; and the typed (derive) path against the raw-item path plus conversion.
+//! ~100 KB binary attribute); the DB-ESDK format with the Raw AES keyring in both algorithm
+//! suites (`dbesdk-6701`, `dbesdk-6700`), and the legacy format with the Static, Wrapped and
+//! Most Recent (warm cache) providers; and the typed (derive) path against the raw-item path
+//! plus conversion.
 //!
 //! `cargo bench --bench item`; `scripts/bench.sh` runs it with the Python comparison.
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use ddb_encrypt::{EncryptedItem, Format, ItemEncryptor, TableSchema};
+use ddb_encrypt::{AlgorithmSuite, EncryptedItem, ItemEncryptor, TableSchema};
 use ddb_encrypt_dev::fixtures::{
-    TypedOrder, bench_providers, now_or_never, shapes, typed_order, typical_order,
+    TypedOrder, bench_encryptors, bench_keyring, now_or_never, shapes, typed_order, typical_order,
 };
 
 fn items(c: &mut Criterion) {
     for shape in shapes() {
         let mut group = c.benchmark_group(format!("item/{}", shape.name));
-        for (format, format_name) in [(Format::Gcm, "gcm"), (Format::Legacy, "legacy")] {
-            for (provider_name, provider) in bench_providers() {
-                let encryptor = ItemEncryptor::from_arc(provider).with_write_format(format);
-                let (schema, item) = (&shape.schema, &shape.item);
-                group.bench_function(format!("{format_name}/{provider_name}/encrypt"), |b| {
-                    b.iter_batched(
-                        || item.clone(),
-                        |item| {
-                            black_box(
-                                now_or_never(encryptor.encrypt_item(schema, item))
-                                    .expect("ready")
-                                    .expect("encrypts"),
-                            )
-                        },
-                        BatchSize::SmallInput,
-                    );
-                });
-                let stored = now_or_never(encryptor.encrypt_item(schema, item.clone()))
-                    .expect("ready")
-                    .expect("encrypts");
-                group.bench_function(format!("{format_name}/{provider_name}/decrypt"), |b| {
-                    b.iter_batched(
-                        || stored.clone(),
-                        |stored| {
-                            black_box(
-                                now_or_never(encryptor.decrypt_item(schema, stored))
-                                    .expect("ready")
-                                    .expect("decrypts"),
-                            )
-                        },
-                        BatchSize::SmallInput,
-                    );
-                });
-            }
+        for (writer, encryptor) in bench_encryptors() {
+            let (schema, item) = (&shape.schema, &shape.item);
+            group.bench_function(format!("{writer}/encrypt"), |b| {
+                b.iter_batched(
+                    || item.clone(),
+                    |item| {
+                        black_box(
+                            now_or_never(encryptor.encrypt_item(schema, item))
+                                .expect("ready")
+                                .expect("encrypts"),
+                        )
+                    },
+                    BatchSize::SmallInput,
+                );
+            });
+            let stored = now_or_never(encryptor.encrypt_item(schema, item.clone()))
+                .expect("ready")
+                .expect("encrypts");
+            group.bench_function(format!("{writer}/decrypt"), |b| {
+                b.iter_batched(
+                    || stored.clone(),
+                    |stored| {
+                        black_box(
+                            now_or_never(encryptor.decrypt_item(schema, stored))
+                                .expect("ready")
+                                .expect("decrypts"),
+                        )
+                    },
+                    BatchSize::SmallInput,
+                );
+            });
         }
         group.finish();
     }
 }
 
 /// The typed path (derive) against the raw-item path and the conversion alone, on the typical
-/// order (GCM, Static).
+/// order (DB-ESDK, Raw AES keyring, suite `0x6700`: the ECDSA signature of `0x6701` would
+/// swamp the conversion's share).
 fn typed_order_item(c: &mut Criterion) {
     let (_, item) = typical_order();
     let order = typed_order();
     assert_eq!(order.to_item().expect("converts"), item, "the typed twin is the same item");
     let schema = TableSchema::for_item::<TypedOrder>("Orders").expect("schema");
-    let (_, provider) = bench_providers().into_iter().next().expect("the Static provider");
-    let encryptor = ItemEncryptor::from_arc(provider);
+    let encryptor =
+        ItemEncryptor::new(bench_keyring()).with_algorithm_suite(AlgorithmSuite::HmacSha384);
     let stored = now_or_never(encryptor.encrypt_item(&schema, item.clone()))
         .expect("ready")
         .expect("encrypts");

@@ -5,8 +5,7 @@
 
 #![allow(clippy::cast_precision_loss, reason = "counts far below 2^52, shown as ratios")]
 
-use ddb_encrypt::{Format, ItemEncryptor};
-use ddb_encrypt_dev::fixtures::{bench_providers, large_item, now_or_never};
+use ddb_encrypt_dev::fixtures::{bench_encryptors, large_item, now_or_never};
 use ddb_encrypt_dev::table_size;
 
 #[global_allocator]
@@ -23,38 +22,31 @@ fn peak_extra<T>(f: impl FnOnce() -> T) -> (usize, T) {
 fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let mut report = serde_json::Map::new();
-    for (format, format_name) in [(Format::Gcm, "gcm"), (Format::Legacy, "legacy")] {
-        for (provider_name, provider) in bench_providers() {
-            let encryptor = ItemEncryptor::from_arc(provider).with_write_format(format);
-            let (schema, item) = large_item();
-            let item_bytes = table_size(&item);
-            // Warm the provider (Most Recent loads its version once).
-            let warm = now_or_never(encryptor.encrypt_item(&schema, item.clone()))
-                .expect("ready")
-                .expect("encrypts");
-            drop(warm);
-            let (encrypt_extra, stored) = peak_extra(|| {
-                now_or_never(encryptor.encrypt_item(&schema, item))
-                    .expect("ready")
-                    .expect("encrypts")
-            });
-            let (decrypt_extra, back) = peak_extra(|| {
-                now_or_never(encryptor.decrypt_item(&schema, stored))
-                    .expect("ready")
-                    .expect("decrypts")
-            });
-            drop(back);
-            report.insert(
-                format!("large/{format_name}/{provider_name}"),
-                serde_json::json!({
-                    "item_bytes": item_bytes,
-                    "encrypt_peak_extra_bytes": encrypt_extra,
-                    "decrypt_peak_extra_bytes": decrypt_extra,
-                    "encrypt_ratio": encrypt_extra as f64 / item_bytes as f64,
-                    "decrypt_ratio": decrypt_extra as f64 / item_bytes as f64,
-                }),
-            );
-        }
+    for (writer, encryptor) in bench_encryptors() {
+        let (schema, item) = large_item();
+        let item_bytes = table_size(&item);
+        // Warm the provider (Most Recent loads its version once).
+        let warm = now_or_never(encryptor.encrypt_item(&schema, item.clone()))
+            .expect("ready")
+            .expect("encrypts");
+        drop(warm);
+        let (encrypt_extra, stored) = peak_extra(|| {
+            now_or_never(encryptor.encrypt_item(&schema, item)).expect("ready").expect("encrypts")
+        });
+        let (decrypt_extra, back) = peak_extra(|| {
+            now_or_never(encryptor.decrypt_item(&schema, stored)).expect("ready").expect("decrypts")
+        });
+        drop(back);
+        report.insert(
+            format!("large/{writer}"),
+            serde_json::json!({
+                "item_bytes": item_bytes,
+                "encrypt_peak_extra_bytes": encrypt_extra,
+                "decrypt_peak_extra_bytes": decrypt_extra,
+                "encrypt_ratio": encrypt_extra as f64 / item_bytes as f64,
+                "decrypt_ratio": decrypt_extra as f64 / item_bytes as f64,
+            }),
+        );
     }
     println!("{}", serde_json::Value::Object(report));
 }

@@ -1,6 +1,7 @@
-//! Prints the benchmark table of `scripts/bench.sh` from one run's results: the Python
-//! package's timings, the Rust criterion estimates (item and floor benchmarks), peak memory
-//! and put throughput.
+//! Prints the benchmark tables of `scripts/bench.sh` from one run's results: the Python
+//! package's timings against the Rust legacy writers (the same format, providers and keys),
+//! the Rust DB-ESDK writers (criterion estimates of the item benchmarks), peak memory and put
+//! throughput.
 //!
 //! `cargo run --example bench_report -- DIR` (DIR holds python.json, memory.json,
 //! throughput.json; criterion's results are read from target/criterion)
@@ -38,14 +39,6 @@ fn times(a: Option<f64>, b: Option<f64>) -> String {
     }
 }
 
-/// `a / b` as a fraction (`1.30`).
-fn fraction(a: Option<f64>, b: Option<f64>) -> String {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
-        _ => "–".to_owned(),
-    }
-}
-
 /// The median of a criterion benchmark, in microseconds.
 fn criterion(root: &Path, group: &str, function: &str) -> Option<f64> {
     let path = root
@@ -60,10 +53,8 @@ fn main() -> Result<(), String> {
     let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: bench_report DIR")?);
     let criterion_root = ddb_encrypt_dev::python::workspace_root().join("target/criterion");
     let python = read_json(&dir.join("python.json"))?;
-    println!(
-        "| item | provider | op | Python µs | Rust legacy µs | Python/Rust legacy | Rust GCM µs | Python/Rust GCM | naive floor GCM µs | Rust GCM/floor |"
-    );
-    println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| item | provider | op | Python µs | Rust legacy µs | Python/Rust legacy |");
+    println!("|---|---|---|---:|---:|---:|");
     for shape in ["small", "typical", "large"] {
         for provider in ["static", "wrapped", "most-recent"] {
             for op in ["encrypt", "decrypt"] {
@@ -73,35 +64,16 @@ fn main() -> Result<(), String> {
                     &format!("item/{shape}"),
                     &format!("legacy/{provider}/{op}"),
                 );
-                let gcm = criterion(
-                    &criterion_root,
-                    &format!("item/{shape}"),
-                    &format!("gcm/{provider}/{op}"),
-                );
-                let floor_provider = if provider == "static" { "static" } else { "wrapped" };
-                let floor = (op == "encrypt")
-                    .then(|| {
-                        criterion(
-                            &criterion_root,
-                            &format!("floor/{shape}"),
-                            &format!("gcm/{floor_provider}"),
-                        )
-                    })
-                    .flatten();
                 println!(
-                    "| {shape} | {provider} | {op} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {shape} | {provider} | {op} | {} | {} | {} |",
                     show(py),
                     show(legacy),
-                    times(py, legacy),
-                    show(gcm),
-                    times(py, gcm),
-                    show(floor),
-                    fraction(gcm, floor)
+                    times(py, legacy)
                 );
             }
         }
     }
-    parts_table(&criterion_root, &python);
+    dbesdk_table(&criterion_root, &python);
     extras(&criterion_root, &dir);
     Ok(())
 }
@@ -118,7 +90,7 @@ fn extras(criterion_root: &Path, dir: &Path) {
     ) {
         println!();
         println!(
-            "Typed path (derive, typical order, GCM, Static): encrypt {te:.1} µs vs raw {re:.1} + `to_item` {ce:.1} = {:.1} µs ({:.0}%); decrypt {td:.1} µs vs raw {rd:.1} + `from_item` {cd:.1} = {:.1} µs ({:.0}%).",
+            "Typed path (derive, typical order, DB-ESDK 0x6700, Raw AES): encrypt {te:.1} µs vs raw {re:.1} + `to_item` {ce:.1} = {:.1} µs ({:.0}%); decrypt {td:.1} µs vs raw {rd:.1} + `from_item` {cd:.1} = {:.1} µs ({:.0}%).",
             re + ce,
             te / (re + ce) * 100.0,
             rd + cd,
@@ -152,30 +124,31 @@ fn extras(criterion_root: &Path, dir: &Path) {
     }
 }
 
-fn parts_table(criterion_root: &Path, python: &Value) {
+/// The DB-ESDK writers (Raw AES keyring) on the same items, beside the Python package's
+/// Wrapped provider (the nearest to a key-wrapping keyring) and the Rust legacy writer with it.
+fn dbesdk_table(criterion_root: &Path, python: &Value) {
+    println!();
+    println!("The DB-ESDK format (Raw AES keyring), on the same items:");
     println!();
     println!(
-        "What no GCM writer can skip per item, each part alone on the same primitives (schema-only hashes precomputed):"
+        "| item | op | Rust 0x6701 µs | Rust 0x6700 µs | Rust legacy wrapped µs | Python wrapped µs | Python wrapped/Rust 0x6701 |"
     );
-    println!();
-    println!(
-        "| item | randomness µs | item key µs | AES-GCM µs | SHA-256/HMAC µs | all µs | Python static encrypt / all | Rust GCM static encrypt / all |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|");
     for shape in ["small", "typical", "large"] {
-        let part = |f: &str| criterion(criterion_root, &format!("parts/{shape}/gcm"), f);
-        let all = part("all");
-        let py = python_net(python, shape, "static", "encrypt");
-        let rust = criterion(criterion_root, &format!("item/{shape}"), "gcm/static/encrypt");
-        println!(
-            "| {shape} | {} | {} | {} | {} | {} | {} | {} |",
-            show(part("randomness")),
-            show(part("item-key")),
-            show(part("aead")),
-            show(part("hashes")),
-            show(all),
-            times(py, all),
-            fraction(rust, all)
-        );
+        for op in ["encrypt", "decrypt"] {
+            let rust = |writer: &str| {
+                criterion(criterion_root, &format!("item/{shape}"), &format!("{writer}/{op}"))
+            };
+            let signed = rust("dbesdk-6701/raw-aes");
+            let py = python_net(python, shape, "wrapped", op);
+            println!(
+                "| {shape} | {op} | {} | {} | {} | {} | {} |",
+                show(signed),
+                show(rust("dbesdk-6700/raw-aes")),
+                show(rust("legacy/wrapped")),
+                show(py),
+                times(py, signed)
+            );
+        }
     }
 }

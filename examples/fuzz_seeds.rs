@@ -1,14 +1,16 @@
 //! Writes the seed corpora of the fuzz targets in `fuzz/` (committed as
-//! `fuzz/corpus/<target>/seed-*`): serialized attribute values, material descriptions and
-//! encrypted items from the benchmark items, in both formats; and the descriptions the Wrapped,
-//! Direct KMS (recorded key) and Most Recent providers write, for their targets.
+//! `fuzz/corpus/<target>/seed-*`): serialized attribute values, the material descriptions of
+//! legacy items (DB-ESDK items have none), and encrypted items from the benchmark items for
+//! every setup of the `decrypt_item` target (DB-ESDK writers of both suites, legacy writers);
+//! and the descriptions the Wrapped, Direct KMS (recorded key) and Most Recent providers write,
+//! for their targets.
 //!
 //! `cargo run --example fuzz_seeds [-- DIR]` (default `fuzz/corpus`)
 
 use std::path::{Path, PathBuf};
 
 use ddb_encrypt::__fuzz::{self, targets};
-use ddb_encrypt::{AttributeValue, DESCRIPTION_ATTRIBUTE, Format, ItemEncryptor};
+use ddb_encrypt::{AttributeValue, DESCRIPTION_ATTRIBUTE, ItemEncryptor};
 use ddb_encrypt_dev::fixtures::{bench_providers, now_or_never, shapes};
 
 fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) {
@@ -32,22 +34,24 @@ fn main() {
             }
         }
         for (provider_name, provider) in bench_providers() {
-            for (format, label) in [(Format::Gcm, "gcm"), (Format::Legacy, "legacy")] {
-                let encryptor = ItemEncryptor::from_arc(provider.clone()).with_write_format(format);
-                let stored =
-                    now_or_never(encryptor.encrypt_item(&shape.schema, shape.item.clone()))
-                        .expect("offline providers complete at once")
-                        .expect("the benchmark items encrypt");
-                let Some(AttributeValue::B(description)) = stored.get(DESCRIPTION_ATTRIBUTE) else {
-                    panic!("an encrypted item has a description");
-                };
-                let name = format!("{}-{provider_name}-{label}", shape.name);
-                write(&dir, "material_description", &name, description.as_ref());
-                count += 1;
-            }
+            let encryptor = ItemEncryptor::legacy_from_arc(provider);
+            let stored = now_or_never(encryptor.encrypt_item(&shape.schema, shape.item.clone()))
+                .expect("offline providers complete at once")
+                .expect("the benchmark items encrypt");
+            let Some(AttributeValue::B(description)) = stored.get(DESCRIPTION_ATTRIBUTE) else {
+                panic!("a legacy item has a description");
+            };
+            let name = format!("{}-{provider_name}-legacy", shape.name);
+            write(&dir, "material_description", &name, description.as_ref());
+            count += 1;
         }
-        for selector in 0..32u8 {
-            let seed = targets::encrypted_seed(selector, shape.item.clone()).expect("encrypts");
+        // One seed per setup of the target (64: it picks `selector % 64`). Its schemas are keyed
+        // by `pk` (and `sk`), which the DB-ESDK writers need in every item.
+        let mut keyed = shape.item.clone();
+        keyed.insert("pk".to_owned(), AttributeValue::S(format!("{}-seed", shape.name)));
+        keyed.insert("sk".to_owned(), AttributeValue::N("1".to_owned()));
+        for selector in 0..64u8 {
+            let seed = targets::encrypted_seed(selector, keyed.clone()).expect("encrypts");
             write(&dir, "decrypt_item", &format!("{}-{selector:02}", shape.name), &seed);
             count += 1;
         }

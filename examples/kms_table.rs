@@ -1,5 +1,7 @@
-//! An `EncryptedTable` with the Direct KMS provider: one KMS data key per item (the Python
-//! client's "AWS KMS encrypted table" example), against the local KMS and DynamoDB APIs.
+//! An `EncryptedTable` in the legacy format (the DynamoDB Encryption Client's) with the Direct
+//! KMS provider: one KMS data key per item (the Python client's "AWS KMS encrypted table"
+//! example), against the local KMS and DynamoDB APIs. New tables use the DB-ESDK format with an
+//! `AwsKmsKeyring` instead (`cargo run --example orders`).
 //!
 //! `cargo run --example kms_table`
 
@@ -30,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
     let key_arn = aws.create_kms_key().await; // in production: your KMS key's ARN
     let provider = AwsKmsMaterialsProvider::new(aws.kms(), &key_arn).with_key_id_check(true);
-    let accounts = EncryptedTable::<Account>::new(aws.dynamodb(), "Accounts", provider)?;
+    let accounts = EncryptedTable::<Account>::legacy(aws.dynamodb(), "Accounts", provider)?;
     accounts.create_table().await?;
     let account = Account {
         id: "acc-1".into(),

@@ -1,6 +1,6 @@
 //! The Most Recent provider over a MetaStore whose rows are protected by KMS (the Python
-//! client's "most recent provider encrypted table" example): versioned keys, one KMS call per
-//! version rather than per item.
+//! client's "most recent provider encrypted table" example), for a table in the legacy format:
+//! versioned keys, one KMS call per version rather than per item.
 //!
 //! `cargo run --example most_recent`
 
@@ -40,7 +40,7 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
     let notes = EncryptedTable::<Note>::with_encryptor(
         client,
         "Notes",
-        ddb_encrypt::ItemEncryptor::from_arc(provider.clone()),
+        ddb_encrypt::ItemEncryptor::legacy_from_arc(provider.clone()),
     )?;
     notes.create_table().await?;
 

@@ -1,14 +1,15 @@
 //! The demo: an annotated struct encrypted, stored in DynamoDB, read back.
 //!
-//! Starts a local DynamoDB API (the moto server on 127.0.0.1, installed into `.local-aws/` on
-//! first use), creates a table, puts and queries a few orders, shows one item as stored and as
-//! read back, and stops the server.
+//! Starts a local DynamoDB and KMS API (the moto server on 127.0.0.1, installed into
+//! `.local-aws/` on first use), creates a KMS key and a table, puts and queries a few orders in
+//! the default format (the AWS Database Encryption SDK's, with an AWS KMS keyring), shows one
+//! item as stored and as read back, and stops the server.
 //!
 //! `cargo run --example orders` (or `scripts/demo.sh`)
 
 use std::collections::HashMap;
 
-use ddb_encrypt::provider::{SigningKey, WrappedMaterialsProvider, WrappingKey};
+use ddb_encrypt::keyring::AwsKmsKeyring;
 use ddb_encrypt::{AttributeValue, EncryptedItem, EncryptedTable, Number, SortKeyCondition};
 use ddb_encrypt_dev::local_aws::LocalAws;
 use serde::{Deserialize, Serialize};
@@ -91,7 +92,9 @@ fn print_stored(item: &HashMap<String, AttributeValue>) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!("starting a local DynamoDB API on 127.0.0.1 (moto; installed on first run)...");
+    println!(
+        "starting a local DynamoDB and KMS API on 127.0.0.1 (moto; installed on first run)..."
+    );
     let aws = LocalAws::start()?;
     println!("  listening on {} (pid {})\n", aws.endpoint(), aws.pid());
 
@@ -102,12 +105,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
-    // Demo keys. In production: the Direct KMS or Most Recent provider, or keys from a vault.
-    let provider = WrappedMaterialsProvider::new(
-        WrappingKey::aes(&[0x24; 32])?,
-        SigningKey::hmac_sha256(&[0x17; 32])?,
-    );
-    let orders = EncryptedTable::<Order>::new(aws.dynamodb(), "Orders", provider)?;
+    // A KMS key of the local server. In production: your KMS key's ARN (the keyring needs the
+    // full ARN, as KMS names the key in its answers).
+    let key_arn = aws.create_kms_key().await;
+    let keyring = AwsKmsKeyring::new(aws.kms(), key_arn);
+    let orders = EncryptedTable::<Order>::new(aws.dynamodb(), "Orders", keyring)?;
     orders.create_table().await?;
     orders.verify_schema().await?;
 
@@ -139,7 +141,8 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
         .item
         .ok_or("the item is missing")?;
     println!(
-        "\none item as stored in DynamoDB (keys and signed attributes in the clear, the rest ciphertext):"
+        "\none item as stored in DynamoDB (keys and signed attributes in the clear, the rest ciphertext; \
+         aws_dbe_head and aws_dbe_foot hold the wrapped data key and the signatures):"
     );
     print_stored(&stored);
 

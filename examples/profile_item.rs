@@ -1,31 +1,35 @@
 //! Runs encrypt or decrypt of one of the benchmark items in a loop, for profilers
 //! (`valgrind --tool=callgrind`, `perf record`).
 //!
-//! `cargo run --release --example profile_item -- [gcm|legacy] [static|wrapped] [encrypt|decrypt|clone] [N] [small|typical|large]`
+//! `cargo run --release --example profile_item -- [dbesdk-6701|dbesdk-6700|legacy] [static|wrapped] [encrypt|decrypt|clone] [N] [small|typical|large]`
+//!
+//! The DB-ESDK writers use the Raw AES keyring (the second argument only picks the legacy
+//! provider).
 
 use ddb_encrypt::provider::{
     DataKey, SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
-use ddb_encrypt::{Format, ItemEncryptor};
-use ddb_encrypt_dev::fixtures::{now_or_never, shapes};
+use ddb_encrypt::{AlgorithmSuite, ItemEncryptor};
+use ddb_encrypt_dev::fixtures::{bench_keyring, now_or_never, shapes};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or_else(|| default.to_owned());
-    let format = if arg(0, "gcm") == "legacy" { Format::Legacy } else { Format::Gcm };
     let signing = SigningKey::hmac_sha256(&[0x17; 32]).expect("key");
-    let encryptor = if arg(1, "static") == "wrapped" {
-        ItemEncryptor::new(WrappedMaterialsProvider::new(
+    let encryptor = match (arg(0, "dbesdk-6701").as_str(), arg(1, "static").as_str()) {
+        ("legacy", "wrapped") => ItemEncryptor::legacy(WrappedMaterialsProvider::new(
             WrappingKey::aes(&[0x24; 32]).expect("key"),
             signing,
-        ))
-    } else {
-        ItemEncryptor::new(StaticMaterialsProvider::new(
+        )),
+        ("legacy", _) => ItemEncryptor::legacy(StaticMaterialsProvider::new(
             DataKey::from_bytes(&[0x42; 32]).expect("key"),
             signing,
-        ))
-    }
-    .with_write_format(format);
+        )),
+        ("dbesdk-6700", _) => {
+            ItemEncryptor::new(bench_keyring()).with_algorithm_suite(AlgorithmSuite::HmacSha384)
+        }
+        _ => ItemEncryptor::new(bench_keyring()),
+    };
     let decrypt = arg(2, "encrypt") == "decrypt";
     // `clone`: the loop without the work, to subtract from instruction counts.
     let clone_only = arg(2, "encrypt") == "clone";

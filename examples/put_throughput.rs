@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ddb_encrypt::{EncryptedItem, EncryptedTable, ItemEncryptor};
-use ddb_encrypt_dev::fixtures::{TypedOrder, bench_providers, typed_order};
+use ddb_encrypt::{EncryptedItem, EncryptedTable};
+use ddb_encrypt_dev::fixtures::{TypedOrder, bench_keyring, typed_order};
 use ddb_encrypt_dev::local_aws::LocalAws;
 
 const TASKS: usize = 16;
@@ -26,12 +26,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn run(aws: &LocalAws, puts: usize) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
-    let (_, provider) = bench_providers().into_iter().next().ok_or("no provider")?;
-    let encrypted = Arc::new(EncryptedTable::<TypedOrder>::with_encryptor(
-        aws.dynamodb(),
-        "Encrypted",
-        ItemEncryptor::from_arc(provider),
-    )?);
+    // The default writer: DB-ESDK, suite 0x6701, here with the Raw AES benchmark keyring.
+    let encrypted =
+        Arc::new(EncryptedTable::<TypedOrder>::new(aws.dynamodb(), "Encrypted", bench_keyring())?);
     encrypted.create_table().await?;
     let plain = Arc::new(EncryptedTable::<TypedOrder>::with_encryptor(
         aws.dynamodb(),

@@ -1,20 +1,20 @@
-//! Offline round trip with the item encryptor and the Static provider: no AWS needed.
+//! Offline round trip with the item encryptor in the default format (the AWS Database
+//! Encryption SDK's, suite 0x6701) and a Raw AES keyring: no AWS needed. With AWS, use an
+//! `AwsKmsKeyring` instead (`cargo run --example orders`).
 //!
 //! `cargo run --example quickstart`
 
 use std::collections::HashMap;
 
-use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};
+use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::{AttributeAction, AttributeValue, ItemEncryptor, TableSchema};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), ddb_encrypt::Error> {
-    // Demo keys only: real keys come from a key store or a key service.
-    let provider = StaticMaterialsProvider::new(
-        DataKey::from_bytes(&[0x42; 32])?,
-        SigningKey::hmac_sha256(&[0x17; 32])?,
-    );
-    let encryptor = ItemEncryptor::new(provider);
+    // A demo key only: real wrapping keys come from a key store, or stay in a key service
+    // (`AwsKmsKeyring`). Readers name the key by its namespace and name.
+    let keyring = RawAesKeyring::new("quickstart", "orders-key", &[0x24; 32])?;
+    let encryptor = ItemEncryptor::new(keyring);
     let schema = TableSchema::builder("Orders")
         .partition_key("order_id")
         .action("status", AttributeAction::SignOnly)

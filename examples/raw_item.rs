@@ -1,5 +1,5 @@
-//! The item encryptor on a raw item, then a separate `put_item` with the SDK (the Python
-//! client's "encrypted item" example), and the way back with `get_item`.
+//! The item encryptor on a raw item (the default DB-ESDK format, with a Raw AES keyring), then
+//! a separate `put_item` with the SDK, and the way back with `get_item`.
 //!
 //! `cargo run --example raw_item`
 
@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};
-use ddb_encrypt::{AttributeAction, AttributeValue, ItemEncryptor, TableSchema};
+use ddb_encrypt::keyring::RawAesKeyring;
+use ddb_encrypt::{
+    AttributeAction, AttributeValue, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, ItemEncryptor, TableSchema,
+};
 use ddb_encrypt_dev::local_aws::LocalAws;
 
 #[tokio::main]
@@ -38,11 +40,8 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?;
 
-    // Demo keys only.
-    let encryptor = ItemEncryptor::new(StaticMaterialsProvider::new(
-        DataKey::from_bytes(&[0x42; 32])?,
-        SigningKey::hmac_sha256(&[0x17; 32])?,
-    ));
+    // A demo key only.
+    let encryptor = ItemEncryptor::new(RawAesKeyring::new("raw-item", "users-key", &[0x24; 32])?);
     let schema = TableSchema::builder("Users")
         .partition_key("id")
         .action("plan", AttributeAction::SignOnly)
@@ -69,7 +68,7 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
         .item
         .ok_or("missing")?;
     println!(
-        "stored: email is {}",
+        "stored: email is {}, with the envelope attributes {HEADER_ATTRIBUTE} and {FOOTER_ATTRIBUTE}",
         if stored["email"].is_b() { "ciphertext" } else { "PLAINTEXT" }
     );
     let decrypted = encryptor.decrypt_item(&schema, stored).await?;

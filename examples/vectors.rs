@@ -16,7 +16,8 @@ use std::process::ExitCode;
 
 use ddb_encrypt_dev::vectors::VectorFile;
 
-const USAGE: &str = "usage: vectors decrypt FILE... | vectors check FILE... | vectors encrypt IN OUT";
+const USAGE: &str =
+    "usage: vectors decrypt FILE... | vectors check FILE... | vectors encrypt IN OUT";
 
 #[expect(
     clippy::disallowed_methods,

@@ -1,5 +1,6 @@
-//! An `EncryptedTable` with the Wrapped provider and RSA keys: a fresh content key per item,
-//! wrapped with RSA-OAEP; signed with an RSA key (the Python client's "wrapped RSA" example).
+//! An `EncryptedTable` in the legacy format with the Wrapped provider and RSA keys: a fresh
+//! content key per item, wrapped with RSA-OAEP; signed with an RSA key (the Python client's
+//! "wrapped RSA" example).
 //!
 //! `cargo run --example wrapped`
 
@@ -33,7 +34,7 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
         WrappingKey::rsa_from_pkcs8_pem(RSA_PEM)?,
         SigningKey::rsa_sha256_from_pkcs8_pem(RSA_PEM)?,
     );
-    let patients = EncryptedTable::<Patient>::new(aws.dynamodb(), "Patients", provider)?;
+    let patients = EncryptedTable::<Patient>::legacy(aws.dynamodb(), "Patients", provider)?;
     patients.create_table().await?;
     let patient = Patient {
         id: "p-1".into(),

@@ -10,11 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::provider::{
     CryptographicMaterialsProvider, DataKey, MostRecentProvider, ProviderStore, SigningKey,
     StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
-use ddb_encrypt::{AttributeAction, EncryptedItem, MetaStore, Number, TableSchema};
+use ddb_encrypt::{
+    AlgorithmSuite, AttributeAction, EncryptedItem, ItemEncryptor, MetaStore, Number, TableSchema,
+};
 
 use crate::json::Item;
 
@@ -322,3 +325,45 @@ pub fn bench_providers() -> Vec<(&'static str, Arc<dyn CryptographicMaterialsPro
 
 /// The Most Recent benchmark material name.
 pub const BENCH_MATERIAL: &str = "bench";
+
+/// The key namespace of [`bench_keyring`].
+pub const BENCH_KEYRING_NAMESPACE: &str = "ddb-encrypt-bench";
+/// The key name of [`bench_keyring`].
+pub const BENCH_KEYRING_NAME: &str = "bench-kek";
+
+/// The benchmark keyring of the DB-ESDK format: a Raw AES keyring over the benchmark
+/// key-encryption key (demo key).
+///
+/// # Panics
+///
+/// Never: the key is valid.
+pub fn bench_keyring() -> RawAesKeyring {
+    RawAesKeyring::new(BENCH_KEYRING_NAMESPACE, BENCH_KEYRING_NAME, &BENCH_KEYS.kek)
+        .expect("a valid key")
+}
+
+/// The DB-ESDK benchmark writers: [`bench_keyring`] with suite `0x6701` (ECDSA P-384
+/// signatures, the default) and with suite `0x6700` (HMAC only), labelled `dbesdk-6701` and
+/// `dbesdk-6700`.
+pub fn dbesdk_encryptors() -> Vec<(&'static str, ItemEncryptor)> {
+    vec![
+        ("dbesdk-6701", ItemEncryptor::new(bench_keyring())),
+        (
+            "dbesdk-6700",
+            ItemEncryptor::new(bench_keyring()).with_algorithm_suite(AlgorithmSuite::HmacSha384),
+        ),
+    ]
+}
+
+/// Every benchmark writer, labelled `format/keys`: the DB-ESDK format in both suites with the
+/// Raw AES keyring (`dbesdk-6701/raw-aes`, `dbesdk-6700/raw-aes`), then the legacy format with
+/// each of [`bench_providers`] (`legacy/static`, `legacy/wrapped`, `legacy/most-recent`).
+pub fn bench_encryptors() -> Vec<(String, ItemEncryptor)> {
+    let dbesdk = dbesdk_encryptors()
+        .into_iter()
+        .map(|(format, encryptor)| (format!("{format}/raw-aes"), encryptor));
+    let legacy = bench_providers()
+        .into_iter()
+        .map(|(provider, p)| (format!("legacy/{provider}"), ItemEncryptor::legacy_from_arc(p)));
+    dbesdk.chain(legacy).collect()
+}

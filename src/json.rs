@@ -97,7 +97,8 @@ pub fn value_to_json(value: &AttributeValue) -> Value {
 /// How numbers are put in canonical form before items are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Numbers {
-    /// Exact (gcm-format.md section 3): `1.50` equals `1.5`, nothing is rounded.
+    /// Exact, as the DB-ESDK format serializes numbers: `1.50` equals `1.5`, nothing is
+    /// rounded.
     Exact,
     /// The Python client's 28-digit form (legacy-format.md 1.2), which a legacy writer may have
     /// applied to the values it encrypted.

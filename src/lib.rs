@@ -2,7 +2,6 @@
 //! files and (later) the local AWS harness. Not published.
 
 pub mod fixtures;
-pub mod gcm_reference;
 pub mod interceptors;
 pub mod json;
 pub mod local_aws;

@@ -1,6 +1,6 @@
 //! proptest strategies for attribute values and items.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -48,7 +48,16 @@ fn bytes() -> impl Strategy<Value = Vec<u8>> {
     vec(any::<u8>(), 0..24)
 }
 
-/// Any attribute value, nested up to `depth` levels of lists and maps.
+/// The members of `members` whose `key` has not been seen before, in order: set members are
+/// distinct in DynamoDB (numbers by value: `1` and `1.0` are one member), and the DB-ESDK
+/// format refuses a set that repeats one.
+fn distinct<T, K: Ord>(members: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut seen = BTreeSet::new();
+    members.into_iter().filter(|member| seen.insert(key(member))).collect()
+}
+
+/// Any attribute value, nested up to `depth` levels of lists and maps; sets hold distinct
+/// members.
 pub fn attribute_value(depth: u32) -> impl Strategy<Value = AttributeValue> {
     let leaf = prop_oneof![
         text().prop_map(AttributeValue::S),
@@ -56,9 +65,13 @@ pub fn attribute_value(depth: u32) -> impl Strategy<Value = AttributeValue> {
         bytes().prop_map(|b| AttributeValue::B(Blob::new(b))),
         any::<bool>().prop_map(AttributeValue::Bool),
         Just(AttributeValue::Null(true)),
-        vec(text(), 1..5).prop_map(AttributeValue::Ss),
-        vec(number(), 1..5).prop_map(AttributeValue::Ns),
-        vec(bytes(), 1..5).prop_map(|v| AttributeValue::Bs(v.into_iter().map(Blob::new).collect())),
+        vec(text(), 1..5).prop_map(|v| AttributeValue::Ss(distinct(v, Clone::clone))),
+        vec(number(), 1..5).prop_map(|v| {
+            AttributeValue::Ns(distinct(v, |n| ddb_encrypt::__fuzz::canonical_number(n, false)))
+        }),
+        vec(bytes(), 1..5).prop_map(|v| {
+            AttributeValue::Bs(distinct(v, Clone::clone).into_iter().map(Blob::new).collect())
+        }),
     ];
     leaf.prop_recursive(depth, 48, 6, |inner| {
         prop_oneof![

@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use ddb_encrypt::__fuzz::RecordedDataKey;
-use ddb_encrypt::provider::{
-    AwsKmsMaterialsProvider, CryptographicMaterialsProvider, DataKey, MostRecentProvider,
-    SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
-};
 use ddb_encrypt::keyring::{
     BranchKey, HierarchicalKeyring, Keyring, RawAesKeyring, RawRsaKeyring, RsaPadding,
     StaticBranchKeyStore,
+};
+use ddb_encrypt::provider::{
+    AwsKmsMaterialsProvider, CryptographicMaterialsProvider, DataKey, MostRecentProvider,
+    SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
     AlgorithmSuite, AttributeAction, AttributeActions, Format, ItemEncryptor, MaterialDescription,
@@ -179,7 +179,8 @@ impl VectorFile {
             Some("0x6700") => AlgorithmSuite::HmacSha384,
             Some(other) => return Err(format!("unknown algorithm_suite `{other}`")),
         };
-        let keyring = keyring_from_spec(&self.json["keyring"]).map_err(|e| format!("keyring: {e}"))?;
+        let keyring =
+            keyring_from_spec(&self.json["keyring"]).map_err(|e| format!("keyring: {e}"))?;
         Ok(ItemEncryptor::from_arc(keyring).with_algorithm_suite(suite))
     }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use ddb_encrypt::provider::{
     AwsKmsMaterialsProvider, CryptographicMaterialsProvider, MostRecentProvider, ProviderStore,
 };
-use ddb_encrypt::{DESCRIPTION_ATTRIBUTE, Format, ItemEncryptor, MetaStore, TableSchema};
+use ddb_encrypt::{DESCRIPTION_ATTRIBUTE, ItemEncryptor, MetaStore, TableSchema};
 use ddb_encrypt_dev::json::{self, Item, Numbers};
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
 use ddb_encrypt_dev::python::{aws_interop, workspace_root};
@@ -139,9 +139,9 @@ async fn direct_kms_items_both_ways() {
     let client = aws.dynamodb();
     let key = aws.create_kms_key().await;
     let items = items_file("kms");
-    let kms =
-        ItemEncryptor::new(AwsKmsMaterialsProvider::new(aws.kms(), &key).with_key_id_check(true))
-            .with_write_format(Format::Legacy);
+    let kms = ItemEncryptor::legacy(
+        AwsKmsMaterialsProvider::new(aws.kms(), &key).with_key_id_check(true),
+    );
 
     // Python writes, Rust reads.
     let from_python = unique_name("py-kms");
@@ -193,7 +193,7 @@ async fn one_meta_table_serves_both_implementations() {
         let provider: Arc<dyn CryptographicMaterialsProvider> = Arc::new(
             MostRecentProvider::new(store.clone(), "shared", Duration::from_mins(1)).unwrap(),
         );
-        ItemEncryptor::from_arc(provider).with_write_format(Format::Legacy)
+        ItemEncryptor::legacy_from_arc(provider)
     };
     let python_args = |table: &str| {
         vec![
@@ -275,7 +275,7 @@ async fn the_vector_runner_uses_a_kms_endpoint_when_given_one() {
     }
     let offline = file.clone();
     let file = file.with_kms_endpoint(Some(aws.endpoint()));
-    let written = VectorFile { json: file.encrypt(Format::Legacy).await.unwrap(), ..file.clone() };
+    let written = VectorFile { json: file.encrypt().await.unwrap(), ..file.clone() };
     written.check_decrypt().await.unwrap();
     written.check().await.unwrap();
     // Without an endpoint and without a recorded key, the runner says what it needs.

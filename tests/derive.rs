@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};
 use ddb_encrypt::{
     AttributeAction, AttributeActions, AttributeValue, EncryptedItem, Format, IndexKind,
@@ -64,14 +65,15 @@ fn order() -> Order {
     }
 }
 
+/// The two writers: the DB-ESDK format (the default) and the legacy one.
 fn encryptors() -> Vec<ItemEncryptor> {
     let provider = StaticMaterialsProvider::new(
         DataKey::from_bytes(&[7; 32]).unwrap(),
         SigningKey::hmac_sha256(&[9; 32]).unwrap(),
     );
     vec![
-        ItemEncryptor::new(provider.clone()),
-        ItemEncryptor::new(provider).with_write_format(Format::Legacy),
+        ItemEncryptor::new(RawAesKeyring::new("tests", "derive", &[7; 32]).unwrap()),
+        ItemEncryptor::legacy(provider),
     ]
 }
 

@@ -38,7 +38,7 @@ async fn when_the_server_goes_away_no_write_is_reported_done() {
     let config = aws.dynamodb_config().retry_config(
         aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(2),
     );
-    let table = EncryptedTable::<Event>::new(
+    let table = EncryptedTable::<Event>::legacy(
         aws_sdk_dynamodb::Client::from_conf(config.build()),
         unique_name("outage"),
         wrapped(),
@@ -66,7 +66,7 @@ async fn when_the_server_goes_away_no_write_is_reported_done() {
 async fn a_conditional_put_losing_a_race_says_so() {
     let aws = LocalAws::shared();
     let table = Arc::new(
-        EncryptedTable::<Event>::new(aws.dynamodb(), unique_name("race"), wrapped()).unwrap(),
+        EncryptedTable::<Event>::legacy(aws.dynamodb(), unique_name("race"), wrapped()).unwrap(),
     );
     table.create_table().await.unwrap();
     let tasks: Vec<_> = (0..16)
@@ -118,7 +118,7 @@ async fn sixteen_tasks_times_500_puts_with_the_most_recent_provider() {
         EncryptedTable::<Event>::with_encryptor(
             aws.dynamodb(),
             unique_name("load"),
-            ItemEncryptor::from_arc(provider),
+            ItemEncryptor::legacy_from_arc(provider),
         )
         .unwrap(),
     );
@@ -244,7 +244,7 @@ async fn an_attribute_of_an_unknown_type_is_an_error_not_a_panic() {
     assert!(item["payload"].is_unknown(), "the SDK read {:?}", item["payload"]);
 
     // Encrypting it is refused, naming the attribute; decrypting it is an integrity error.
-    let encryptor = ItemEncryptor::new(wrapped());
+    let encryptor = ItemEncryptor::legacy(wrapped());
     let schema = ddb_encrypt::TableSchema::for_item::<Event>("t").unwrap();
     let error = encryptor.encrypt_item(&schema, item.clone()).await.unwrap_err();
     assert!(
@@ -254,7 +254,7 @@ async fn an_attribute_of_an_unknown_type_is_an_error_not_a_panic() {
     assert!(encryptor.decrypt_item(&schema, item).await.unwrap_err().is_integrity());
 
     // Through the table: an error, never a panic, never a value.
-    let table = EncryptedTable::<Event>::new(client, "t", wrapped()).unwrap();
+    let table = EncryptedTable::<Event>::legacy(client, "t", wrapped()).unwrap();
     let error = table.get(&"e-1".to_owned()).await.unwrap_err();
     assert!(error.is_integrity(), "{error}");
 }

@@ -7,8 +7,9 @@
 
 use std::collections::HashMap;
 
+use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};
-use ddb_encrypt::{AttributeValue, EncryptedItem, Format, ItemEncryptor, Number, TableSchema};
+use ddb_encrypt::{AttributeValue, EncryptedItem, ItemEncryptor, Number, TableSchema};
 use ddb_encrypt_dev::fixtures::now_or_never;
 use scan_alloc::watch;
 use serde::{Deserialize, Serialize};
@@ -21,12 +22,16 @@ const TEXT: &str = "FreedMemoryMarker5b0e7d";
 /// Planted in numbers: 25 digits, a u128 and an exact decimal.
 const DIGITS: &str = "2718281828459045235360287";
 
-fn encryptor(format: Format) -> ItemEncryptor {
+/// The two writers: the DB-ESDK format (the default) and the legacy one.
+fn encryptors() -> [(&'static str, ItemEncryptor); 2] {
     let provider = StaticMaterialsProvider::new(
         DataKey::from_bytes(&[7; 32]).unwrap(),
         SigningKey::hmac_sha256(&[9; 32]).unwrap(),
     );
-    ItemEncryptor::new(provider).with_write_format(format)
+    [
+        ("dbesdk", ItemEncryptor::new(RawAesKeyring::new("tests", "freed", &[7; 32]).unwrap())),
+        ("legacy", ItemEncryptor::legacy(provider)),
+    ]
 }
 
 fn s(text: &str) -> AttributeValue {
@@ -54,14 +59,13 @@ fn encrypting_leaves_no_plaintext_in_freed_memory() {
         ("amount".to_owned(), n(&format!("{}.{}E+24", &DIGITS[..1], &DIGITS[1..]))),
         ("amounts".to_owned(), AttributeValue::Ns(vec![DIGITS.to_owned(), "7E+3".to_owned()])),
     ]);
-    for format in [Format::Gcm, Format::Legacy] {
-        let encryptor = encryptor(format);
+    for (label, encryptor) in encryptors() {
         for marker in [TEXT, DIGITS] {
             let input = item.clone();
             let (stored, found) = watch(marker.as_bytes(), || {
                 now_or_never(encryptor.encrypt_item(&schema, input)).unwrap().unwrap()
             });
-            assert_eq!(found, 0, "{format:?}: {found} freed blocks held `{marker}`");
+            assert_eq!(found, 0, "{label}: {found} freed blocks held `{marker}`");
             assert!(stored["note"].is_b(), "encrypted");
         }
     }
@@ -126,15 +130,14 @@ fn stored_record(
 #[test]
 fn typed_reads_leave_no_decrypted_value_in_freed_memory() {
     let schema = TableSchema::for_item::<Record>("Records").unwrap();
-    for format in [Format::Gcm, Format::Legacy] {
-        let encryptor = encryptor(format);
+    for (label, encryptor) in encryptors() {
         for marker in [TEXT, DIGITS] {
             let stored = stored_record(&encryptor, &schema, false);
             let (record, found) = watch(marker.as_bytes(), || {
                 let item = now_or_never(encryptor.decrypt_item(&schema, stored)).unwrap().unwrap();
                 Record::from_item(item).unwrap()
             });
-            assert_eq!(found, 0, "{format:?}: {found} freed blocks held `{marker}`");
+            assert_eq!(found, 0, "{label}: {found} freed blocks held `{marker}`");
             assert_eq!(record.amount.to_string(), DIGITS);
             assert_eq!(record.kind, Kind::FreedMemoryMarker5b0e7d);
             assert_eq!(record.details, Details { size: 3 });
@@ -145,15 +148,14 @@ fn typed_reads_leave_no_decrypted_value_in_freed_memory() {
 #[test]
 fn typed_reads_that_fail_leave_no_decrypted_value_in_freed_memory() {
     let schema = TableSchema::for_item::<Record>("Records").unwrap();
-    for format in [Format::Gcm, Format::Legacy] {
-        let encryptor = encryptor(format);
+    for (label, encryptor) in encryptors() {
         for marker in [TEXT, DIGITS] {
             let stored = stored_record(&encryptor, &schema, true);
             let (error, found) = watch(marker.as_bytes(), || {
                 let item = now_or_never(encryptor.decrypt_item(&schema, stored)).unwrap().unwrap();
                 Record::from_item(item).unwrap_err()
             });
-            assert_eq!(found, 0, "{format:?}: {found} freed blocks held `{marker}`");
+            assert_eq!(found, 0, "{label}: {found} freed blocks held `{marker}`");
             assert!(error.to_string().contains("amount"), "{error}");
         }
     }
@@ -192,7 +194,7 @@ fn reading_a_meta_store_version_leaves_its_keys_nowhere_in_freed_memory() {
             .unwrap();
         let schema = TableSchema::builder(&table).partition_key("N").sort_key("V").build().unwrap();
         let mut row =
-            ItemEncryptor::new(meta_provider()).decrypt_item(&schema, stored).await.unwrap();
+            ItemEncryptor::legacy(meta_provider()).decrypt_item(&schema, stored).await.unwrap();
         let key = |row: &mut ddb_encrypt::Item, name| {
             row.remove(name).unwrap().as_b().unwrap().as_ref().to_vec()
         };

@@ -1,6 +1,6 @@
 //! Hardening, offline: a tamper matrix over the typical order, round trips of arbitrary items
-//! in both formats, bad input through the public API, and secrets kept out of `Debug` and
-//! `Display`.
+//! in both formats (DB-ESDK and legacy), bad input through the public API, and secrets kept
+//! out of `Debug` and `Display`.
 
 #![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
@@ -9,16 +9,19 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use ddb_encrypt::keyring::{
+    EncryptedDataKey, EncryptionContext as KeyringContext, IntermediateKey, Keyring, RawAesKeyring,
+};
 use ddb_encrypt::provider::{
     CryptographicMaterialsProvider, DataKey, DecryptionMaterials, EncryptionContext,
     EncryptionMaterials, SigningKey, StaticMaterialsProvider, VerificationKey,
     WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
-    AttributeAction, AttributeValue, DESCRIPTION_ATTRIBUTE, EncryptedItem, Error, Format,
-    ItemEncryptor, SIGNATURE_ATTRIBUTE, TableSchema,
+    AttributeAction, AttributeValue, DESCRIPTION_ATTRIBUTE, EncryptedItem, Error, FOOTER_ATTRIBUTE,
+    Format, HEADER_ATTRIBUTE, ItemEncryptor, SIGNATURE_ATTRIBUTE, TableSchema, is_reserved_name,
 };
-use ddb_encrypt_dev::fixtures::{TypedOrder, bench_providers, now_or_never, typical_order};
+use ddb_encrypt_dev::fixtures::{TypedOrder, bench_encryptors, now_or_never, typical_order};
 use ddb_encrypt_dev::json::{Item, Numbers, canonical_item};
 use ddb_encrypt_dev::strategies::item;
 use ddb_encrypt_dev::vectors::{encode_hex, legacy_unsignable};
@@ -28,47 +31,45 @@ fn run<F: Future>(future: F) -> F::Output {
     now_or_never(future).expect("offline providers complete at once")
 }
 
-/// Every byte of every stored signed value, of the description and of the signature, flipped
-/// one at a time: every case must fail with the integrity error.
+/// Every byte of every stored signed value and of the envelope attributes (the DB-ESDK header
+/// and footer; the legacy signature), flipped one at a time, for every writer: every case must
+/// fail with the integrity error.
 #[test]
 fn tamper_matrix_over_the_typical_order() {
     let (schema, plain) = typical_order();
     let mut total = 0;
-    for (format, label) in [(Format::Gcm, "gcm"), (Format::Legacy, "legacy")] {
-        for (provider_name, provider) in bench_providers() {
-            let encryptor = ItemEncryptor::from_arc(provider).with_write_format(format);
-            let stored = run(encryptor.encrypt_item(&schema, plain.clone())).unwrap();
-            let mut cases = 0;
-            for (name, value) in &stored {
-                let signed = name == SIGNATURE_ATTRIBUTE
-                    || name == DESCRIPTION_ATTRIBUTE
-                    || schema.action(name) != AttributeAction::DoNothing;
-                if !signed {
-                    continue;
-                }
-                // The legacy description is not signed (legacy-format.md 2.4): skip it there.
-                if name == DESCRIPTION_ATTRIBUTE && format == Format::Legacy {
-                    continue;
-                }
-                for mutated in mutations(value) {
-                    let mut tampered = stored.clone();
-                    tampered.insert(name.clone(), mutated);
-                    let result = run(encryptor.decrypt_item(&schema, tampered));
-                    match result {
-                        Err(error) => assert!(
-                            error.is_integrity(),
-                            "{label}/{provider_name} `{name}`: {error}"
-                        ),
-                        Ok(_) => panic!(
-                            "{label}/{provider_name}: tampering with `{name}` went unnoticed"
-                        ),
-                    }
-                    cases += 1;
-                }
+    for (label, encryptor) in bench_encryptors() {
+        let stored = run(encryptor.encrypt_item(&schema, plain.clone())).unwrap();
+        let mut envelope = 0;
+        let mut cases = 0;
+        for (name, value) in &stored {
+            let signed = is_reserved_name(name) || schema.action(name).is_signed();
+            if !signed {
+                continue;
             }
-            assert!(cases > 500, "{label}/{provider_name}: {cases} cases");
-            total += cases;
+            // The legacy description is not signed (legacy-format.md 2.4): skip it there.
+            if name == DESCRIPTION_ATTRIBUTE && encryptor.write_format() == Format::Legacy {
+                continue;
+            }
+            if is_reserved_name(name) {
+                envelope += 1;
+            }
+            for mutated in mutations(value) {
+                let mut tampered = stored.clone();
+                tampered.insert(name.clone(), mutated);
+                let result = run(encryptor.decrypt_item(&schema, tampered));
+                match result {
+                    Err(error) => assert!(error.is_integrity(), "{label} `{name}`: {error}"),
+                    Ok(_) => panic!("{label}: tampering with `{name}` went unnoticed"),
+                }
+                cases += 1;
+            }
         }
+        // The header and footer, or the signature (and the description, skipped).
+        let expected = if encryptor.write_format() == Format::Legacy { 1 } else { 2 };
+        assert_eq!(envelope, expected, "{label}: envelope attributes tampered with");
+        assert!(cases > 500, "{label}: {cases} cases");
+        total += cases;
     }
     println!("tamper matrix: {total} cases, all refused with the integrity error");
 }
@@ -102,26 +103,33 @@ fn mutations(value: &AttributeValue) -> Vec<AttributeValue> {
     }
 }
 
-fn encryptors() -> Vec<ItemEncryptor> {
-    let provider = StaticMaterialsProvider::new(
+fn keyring() -> RawAesKeyring {
+    RawAesKeyring::new("tests", "hardening", &[1; 32]).unwrap()
+}
+
+fn legacy_encryptor() -> ItemEncryptor {
+    ItemEncryptor::legacy(StaticMaterialsProvider::new(
         DataKey::from_bytes(&[1; 32]).unwrap(),
         SigningKey::hmac_sha256(&[2; 32]).unwrap(),
-    );
-    vec![
-        ItemEncryptor::new(provider.clone()),
-        ItemEncryptor::new(provider).with_write_format(Format::Legacy),
-    ]
+    ))
+}
+
+/// The two writers: the DB-ESDK format (the default) and the legacy one.
+fn encryptors() -> Vec<(&'static str, ItemEncryptor)> {
+    vec![("dbesdk", ItemEncryptor::new(keyring())), ("legacy", legacy_encryptor())]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Arbitrary items (all types, nesting, unicode names, empty values) round-trip in both
-    /// formats, with arbitrary actions.
+    /// formats, with arbitrary actions. (The DB-ESDK format needs a partition key: `pk`.)
     #[test]
     fn arbitrary_items_round_trip(item in item(12), signed in any::<u64>()) {
-        let mut builder = TableSchema::builder("PropTable");
-        for (index, name) in item.keys().enumerate() {
+        let mut item = item;
+        item.insert("pk".to_owned(), AttributeValue::S("key".into()));
+        let mut builder = TableSchema::builder("PropTable").partition_key("pk");
+        for (index, name) in item.keys().filter(|name| *name != "pk").enumerate() {
             let action = match (signed >> (2 * (index % 32))) & 3 {
                 0 => AttributeAction::DoNothing,
                 1 => AttributeAction::SignOnly,
@@ -134,18 +142,24 @@ proptest! {
         // digits (which the legacy signature would round), cannot be signed in the legacy format:
         // refused, with the attribute named.
         let unsignable = legacy_unsignable(&schema, &item);
-        for encryptor in encryptors() {
+        for (label, encryptor) in encryptors() {
             if !unsignable.is_empty() && encryptor.write_format() == Format::Legacy {
                 let error = run(encryptor.encrypt_item(&schema, item.clone())).unwrap_err();
                 prop_assert!(
                     matches!(&error, Error::InvalidItem { attribute, .. } if unsignable.contains(attribute)),
-                    "{}", error
+                    "{}: {}", label, error
                 );
                 continue;
             }
-            let stored = run(encryptor.encrypt_item(&schema, item.clone())).unwrap();
-            let back = run(encryptor.decrypt_item(&schema, stored)).unwrap();
-            prop_assert_eq!(canonical_item(&back, Numbers::Exact), canonical_item(&item, Numbers::Exact));
+            let stored = run(encryptor.encrypt_item(&schema, item.clone()))
+                .unwrap_or_else(|e| panic!("{label}: {e}"));
+            let back = run(encryptor.decrypt_item(&schema, stored))
+                .unwrap_or_else(|e| panic!("{label}: {e}"));
+            prop_assert_eq!(
+                canonical_item(&back, Numbers::Exact),
+                canonical_item(&item, Numbers::Exact),
+                "{}", label
+            );
         }
     }
 }
@@ -153,17 +167,26 @@ proptest! {
 #[test]
 fn bad_input_is_refused_with_clear_errors() {
     let schema = TableSchema::builder("T").partition_key("pk").build().unwrap();
-    let encryptor = encryptors().remove(0);
     let base = HashMap::from([("pk".to_owned(), AttributeValue::S("k".into()))]);
 
-    // Reserved names.
-    for name in [DESCRIPTION_ATTRIBUTE, SIGNATURE_ATTRIBUTE, "*ddbe-x"] {
-        let mut item = base.clone();
-        item.insert(name.into(), AttributeValue::S("v".into()));
-        assert!(matches!(
-            run(encryptor.encrypt_item(&schema, item)),
-            Err(Error::ReservedAttribute(_))
-        ));
+    // Names reserved by either format, refused by both writers.
+    for (label, encryptor) in encryptors() {
+        for name in [
+            DESCRIPTION_ATTRIBUTE,
+            SIGNATURE_ATTRIBUTE,
+            "*ddbe-x",
+            HEADER_ATTRIBUTE,
+            FOOTER_ATTRIBUTE,
+            "aws_dbe_x",
+        ] {
+            let mut item = base.clone();
+            item.insert(name.into(), AttributeValue::S("v".into()));
+            let result = run(encryptor.encrypt_item(&schema, item));
+            assert!(
+                matches!(&result, Err(Error::ReservedAttribute(n)) if n == name),
+                "{label} `{name}`: {result:?}"
+            );
+        }
     }
     // `AttributeValue::Unknown` cannot be built outside the SDK: tests/faults.rs has a server
     // send one.
@@ -228,22 +251,12 @@ fn providers_returning_the_wrong_materials_are_errors_not_panics() {
         },
     };
     assert!(matches!(
-        run(ItemEncryptor::new(sign_only).encrypt_item(&schema, item.clone())),
-        Err(Error::Config(_))
-    ));
-    // A 128-bit key for the GCM format.
-    let short = Misbehaving {
-        encryption: Some(EncryptionMaterials::new(DataKey::from_bytes(&[1; 16]).unwrap(), hmac())),
-        decryption: || unreachable!(),
-    };
-    assert!(matches!(
-        run(ItemEncryptor::new(short).encrypt_item(&schema, item.clone())),
+        run(ItemEncryptor::legacy(sign_only).encrypt_item(&schema, item.clone())),
         Err(Error::Config(_))
     ));
     // Decryption materials of another kind: an RSA key for an HMAC-signed item, no key for an
     // encrypted one.
-    let good = encryptors().remove(0);
-    let stored = run(good.encrypt_item(&schema, item.clone())).unwrap();
+    let stored = run(legacy_encryptor().encrypt_item(&schema, item.clone())).unwrap();
     let rsa = Misbehaving {
         encryption: None,
         decryption: || {
@@ -254,7 +267,7 @@ fn providers_returning_the_wrong_materials_are_errors_not_panics() {
         },
     };
     assert!(
-        run(ItemEncryptor::new(rsa).decrypt_item(&schema, stored.clone()))
+        run(ItemEncryptor::legacy(rsa).decrypt_item(&schema, stored.clone()))
             .unwrap_err()
             .is_integrity()
     );
@@ -265,10 +278,76 @@ fn providers_returning_the_wrong_materials_are_errors_not_panics() {
         },
     };
     assert!(matches!(
-        run(ItemEncryptor::new(no_key).decrypt_item(&schema, stored)),
+        run(ItemEncryptor::legacy(no_key).decrypt_item(&schema, stored)),
         Err(Error::Config(_))
     ));
     let _ = rsa_pem;
+}
+
+/// A keyring that wraps a fresh key for `recipients` recipients and unwraps whatever
+/// `unwrapped` says.
+#[derive(Debug)]
+struct MisbehavingKeyring {
+    recipients: usize,
+    unwrapped: fn() -> ddb_encrypt::Result<Option<IntermediateKey>>,
+}
+
+#[async_trait::async_trait]
+impl Keyring for MisbehavingKeyring {
+    async fn wrap_keys(
+        &self,
+        _: &KeyringContext,
+    ) -> ddb_encrypt::Result<Vec<(IntermediateKey, EncryptedDataKey)>> {
+        (0..self.recipients)
+            .map(|_| {
+                let key = EncryptedDataKey::new("misbehaving", Vec::new(), vec![0; 32]);
+                Ok((IntermediateKey::generate()?, key))
+            })
+            .collect()
+    }
+
+    async fn unwrap_key(
+        &self,
+        _: &KeyringContext,
+        _: &EncryptedDataKey,
+    ) -> ddb_encrypt::Result<Option<IntermediateKey>> {
+        (self.unwrapped)()
+    }
+}
+
+#[test]
+fn keyrings_returning_the_wrong_keys_are_errors_not_panics() {
+    let schema = TableSchema::builder("T").partition_key("pk").build().unwrap();
+    let item: Item = HashMap::from([
+        ("pk".to_owned(), AttributeValue::S("k".into())),
+        ("secret".to_owned(), AttributeValue::S("s".into())),
+    ]);
+    let never: fn() -> ddb_encrypt::Result<Option<IntermediateKey>> =
+        || unreachable!("not asked to unwrap");
+    // No recipient, or more than the header can name.
+    for recipients in [0, 256] {
+        let keyring = MisbehavingKeyring { recipients, unwrapped: never };
+        let result = run(ItemEncryptor::new(keyring).encrypt_item(&schema, item.clone()));
+        assert!(matches!(result, Err(Error::Config(_))), "{recipients} recipients: {result:?}");
+    }
+    // An item of another keyring: opened with another key, not opened, or a keyring failure.
+    let stored = run(ItemEncryptor::new(keyring()).encrypt_item(&schema, item.clone())).unwrap();
+    let wrong_key = MisbehavingKeyring {
+        recipients: 1,
+        unwrapped: || Ok(Some(IntermediateKey::from_bytes(&[9; 32])?)),
+    };
+    let not_mine = MisbehavingKeyring { recipients: 1, unwrapped: || Ok(None) };
+    for keyring in [wrong_key, not_mine] {
+        let error =
+            run(ItemEncryptor::new(keyring).decrypt_item(&schema, stored.clone())).unwrap_err();
+        assert!(error.is_integrity(), "{error}");
+    }
+    let failing = MisbehavingKeyring {
+        recipients: 1,
+        unwrapped: || Err(Error::provider("the key service is unreachable", None)),
+    };
+    let error = run(ItemEncryptor::new(failing).decrypt_item(&schema, stored)).unwrap_err();
+    assert!(matches!(error, Error::Provider { .. }), "{error}");
 }
 
 /// `Debug` and `Display` of keys, materials, providers and errors never show key bytes (hex,
@@ -304,26 +383,35 @@ fn secrets_stay_out_of_debug_and_display() {
     check(format!("{fixed:?}"));
     let wrapped = WrappedMaterialsProvider::new(WrappingKey::aes(&key).unwrap(), signing);
     check(format!("{wrapped:?}"));
-    let encryptor = ItemEncryptor::from_arc(Arc::new(fixed));
-    check(format!("{encryptor:?}"));
+    let legacy = ItemEncryptor::legacy_from_arc(Arc::new(fixed));
+    check(format!("{legacy:?}"));
+    let raw_aes = RawAesKeyring::new("tests", "secrets", &key).unwrap();
+    check(format!("{raw_aes:?}"));
+    let dbesdk = ItemEncryptor::new(raw_aes);
+    check(format!("{dbesdk:?}"));
 
-    // Errors of every path that sees plaintext or keys.
+    // Errors of every path that sees plaintext or keys, in both formats.
     let schema = TableSchema::builder("T").partition_key("pk").build().unwrap();
-    let item = HashMap::from([
-        ("pk".to_owned(), AttributeValue::S("k".into())),
-        ("card".to_owned(), AttributeValue::N(plaintext.to_owned())),
-    ]);
-    let error = run(encryptor.encrypt_item(&schema, item)).unwrap_err();
-    check(format!("{error} {error:?}"));
-    let mut stored = run(encryptor.encrypt_item(
-        &schema,
-        HashMap::from([("pk".to_owned(), AttributeValue::S(plaintext.into()))]),
-    ))
-    .unwrap();
-    stored.insert("pk".into(), AttributeValue::S(format!("{plaintext}!")));
+    for encryptor in [legacy, dbesdk] {
+        let item = HashMap::from([
+            ("pk".to_owned(), AttributeValue::S("k".into())),
+            ("card".to_owned(), AttributeValue::N(plaintext.to_owned())),
+        ]);
+        let error = run(encryptor.encrypt_item(&schema, item)).unwrap_err();
+        check(format!("{error} {error:?}"));
+        let mut stored = run(encryptor.encrypt_item(
+            &schema,
+            HashMap::from([
+                ("pk".to_owned(), AttributeValue::S(plaintext.into())),
+                ("card".to_owned(), AttributeValue::S(plaintext.into())),
+            ]),
+        ))
+        .unwrap();
+        stored.insert("pk".into(), AttributeValue::S(format!("{plaintext}!")));
 
-    let error = run(encryptor.decrypt_item(&schema, stored)).unwrap_err();
-    check(format!("{error} {error:?}"));
+        let error = run(encryptor.decrypt_item(&schema, stored)).unwrap_err();
+        check(format!("{error} {error:?}"));
+    }
     let error = plaintext.parse::<ddb_encrypt::Number>().unwrap_err();
     check(format!("{error} {error:?}"));
 }

@@ -7,13 +7,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ddb_encrypt::keyring::AwsKmsKeyring;
 use ddb_encrypt::provider::{
     AwsKmsMaterialsProvider, CryptographicMaterialsProvider, MostRecentProvider, ProviderStore,
     SigningKey, WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
     AttributeValue, DESCRIPTION_ATTRIBUTE, EncryptedItem, EncryptedTable, Error, Format,
-    ItemEncryptor, MetaStore, TableSchema,
+    HEADER_ATTRIBUTE, ItemEncryptor, LegacyPolicy, MetaStore, TableSchema,
 };
 use ddb_encrypt_dev::interceptors::{FailOperation, RequestCounter};
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
@@ -56,6 +57,20 @@ fn everything_shown(error: &Error) -> String {
     shown
 }
 
+/// A writer of KMS data keys through a KMS client, for a key ARN.
+type KmsWriter = fn(aws_sdk_kms::Client, &str) -> ItemEncryptor;
+
+/// The two writers with KMS keys: the DB-ESDK format with the AWS KMS keyring, and the legacy
+/// format with the Direct KMS provider.
+fn kms_writers() -> [(&'static str, KmsWriter); 2] {
+    [
+        ("dbesdk", |kms, key| ItemEncryptor::new(AwsKmsKeyring::new(kms, key))),
+        ("legacy", |kms, key| {
+            ItemEncryptor::legacy(AwsKmsMaterialsProvider::new(kms, key).with_key_id_check(true))
+        }),
+    ]
+}
+
 fn description(item: &HashMap<String, AttributeValue>) -> ddb_encrypt::MaterialDescription {
     let bytes = item[DESCRIPTION_ATTRIBUTE].as_b().unwrap().as_ref();
     ddb_encrypt::__fuzz::decode_material_description(bytes).unwrap().0
@@ -65,22 +80,23 @@ fn description(item: &HashMap<String, AttributeValue>) -> ddb_encrypt::MaterialD
 async fn direct_kms_makes_one_data_key_per_put_in_both_formats() {
     let aws = LocalAws::shared();
     let key = aws.create_kms_key().await;
-    for format in [Format::Gcm, Format::Legacy] {
+    for (label, writer) in kms_writers() {
         let kms_calls = RequestCounter::default();
-        let provider =
-            AwsKmsMaterialsProvider::new(counted_kms(&kms_calls), &key).with_key_id_check(true);
-        let table = EncryptedTable::<Secret>::new(aws.dynamodb(), unique_name("kms"), provider)
-            .unwrap()
-            .with_write_format(format);
+        let table = EncryptedTable::<Secret>::with_encryptor(
+            aws.dynamodb(),
+            unique_name("kms"),
+            writer(counted_kms(&kms_calls), &key),
+        )
+        .unwrap();
         table.create_table().await.unwrap();
         for n in 0..5 {
             table.put(&secret("ann", n)).await.unwrap();
         }
-        assert_eq!(kms_calls.count("GenerateDataKey"), 5, "{format:?}");
+        assert_eq!(kms_calls.count("GenerateDataKey"), 5, "{label}");
         for n in 0..5 {
             assert_eq!(table.get(&("ann".into(), n)).await.unwrap(), Some(secret("ann", n)));
         }
-        assert_eq!(kms_calls.count("Decrypt"), 5, "{format:?}");
+        assert_eq!(kms_calls.count("Decrypt"), 5, "{label}");
 
         let stored = table
             .client()
@@ -92,11 +108,19 @@ async fn direct_kms_makes_one_data_key_per_put_in_both_formats() {
             .unwrap()
             .item
             .unwrap();
-        let md = description(&stored);
-        assert_eq!(md.get("amzn-ddb-wrap-alg"), Some("kms"));
-        assert_eq!(md.get("amzn-ddb-env-alg"), Some("AES/256"));
-        assert_eq!(md.get("amzn-ddb-sig-alg"), Some("HmacSHA256/256"));
-        assert_eq!(md.get("aws-kms-ec-attr"), Some("*keys*"));
+        if label == "legacy" {
+            let md = description(&stored);
+            assert_eq!(md.get("amzn-ddb-wrap-alg"), Some("kms"));
+            assert_eq!(md.get("amzn-ddb-env-alg"), Some("AES/256"));
+            assert_eq!(md.get("amzn-ddb-sig-alg"), Some("HmacSHA256/256"));
+            assert_eq!(md.get("aws-kms-ec-attr"), Some("*keys*"));
+        } else {
+            // The header's one encrypted data key: the KMS keyring's, naming the key by its ARN.
+            assert_eq!(Format::of(&stored), Some(Format::DbEsdk));
+            let header = stored[HEADER_ATTRIBUTE].as_b().unwrap().as_ref();
+            let holds = |text: &[u8]| header.windows(text.len()).any(|w| w == text);
+            assert!(holds(b"aws-kms") && holds(key.as_bytes()), "{label}");
+        }
     }
 }
 
@@ -104,8 +128,7 @@ async fn direct_kms_makes_one_data_key_per_put_in_both_formats() {
 async fn the_kms_context_binds_items_to_their_keys_and_table() {
     let aws = LocalAws::shared();
     let key = aws.create_kms_key().await;
-    let encryptor = ItemEncryptor::new(AwsKmsMaterialsProvider::new(aws.kms(), &key))
-        .with_write_format(Format::Legacy);
+    let encryptor = ItemEncryptor::legacy(AwsKmsMaterialsProvider::new(aws.kms(), &key));
     let schema =
         TableSchema::builder("Secrets").partition_key("pk").sort_key("sk").build().unwrap();
     // The KMS context takes the key text as written: "42.0" stays "42.0".
@@ -125,7 +148,7 @@ async fn the_kms_context_binds_items_to_their_keys_and_table() {
     assert!(encryptor.decrypt_item(&schema, moved).await.unwrap_err().is_integrity());
     // A reader expecting another key refuses an item made with this one.
     let other_key = aws.create_kms_key().await;
-    let strict = ItemEncryptor::new(
+    let strict = ItemEncryptor::legacy(
         AwsKmsMaterialsProvider::new(aws.kms(), &other_key).with_key_id_check(true),
     );
     assert!(strict.decrypt_item(&schema, stored).await.unwrap_err().is_integrity());
@@ -136,7 +159,7 @@ async fn kms_failures_are_clear_errors_and_nothing_is_written() {
     let aws = LocalAws::shared();
     let key = aws.create_kms_key().await;
     let table_name = unique_name("kmsfail");
-    let healthy = EncryptedTable::<Secret>::new(
+    let healthy = EncryptedTable::<Secret>::legacy(
         aws.dynamodb(),
         &table_name,
         AwsKmsMaterialsProvider::new(aws.kms(), &key),
@@ -150,7 +173,7 @@ async fn kms_failures_are_clear_errors_and_nothing_is_written() {
             .interceptor(FailOperation::new("GenerateDataKey", 400, "AccessDeniedException"))
             .build(),
     );
-    let table = EncryptedTable::<Secret>::new(
+    let table = EncryptedTable::<Secret>::legacy(
         aws.dynamodb(),
         &table_name,
         AwsKmsMaterialsProvider::new(denied, &key),
@@ -175,7 +198,7 @@ async fn kms_failures_are_clear_errors_and_nothing_is_written() {
             .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
             .build(),
     );
-    let table = EncryptedTable::<Secret>::new(
+    let table = EncryptedTable::<Secret>::legacy(
         aws.dynamodb(),
         &table_name,
         AwsKmsMaterialsProvider::new(unreachable, &key),
@@ -185,7 +208,7 @@ async fn kms_failures_are_clear_errors_and_nothing_is_written() {
     assert!(error.to_string().contains("could not be reached"), "{error}");
 
     // An unknown key.
-    let table = EncryptedTable::<Secret>::new(
+    let table = EncryptedTable::<Secret>::legacy(
         aws.dynamodb(),
         &table_name,
         AwsKmsMaterialsProvider::new(aws.kms(), "alias/does-not-exist"),
@@ -203,7 +226,7 @@ async fn kms_failures_are_clear_errors_and_nothing_is_written() {
             .interceptor(FailOperation::new("Decrypt", 400, "DisabledException"))
             .build(),
     );
-    let reader = EncryptedTable::<Secret>::new(
+    let reader = EncryptedTable::<Secret>::legacy(
         aws.dynamodb(),
         &table_name,
         AwsKmsMaterialsProvider::new(disabled, &key),
@@ -221,7 +244,7 @@ async fn kms_failures_are_clear_errors_and_nothing_is_written() {
         let refusing = aws_sdk_kms::Client::from_conf(
             aws.kms_config().interceptor(FailOperation::new("Decrypt", 400, code)).build(),
         );
-        let reader = EncryptedTable::<Secret>::new(
+        let reader = EncryptedTable::<Secret>::legacy(
             aws.dynamodb(),
             &table_name,
             AwsKmsMaterialsProvider::new(refusing, &key),
@@ -237,27 +260,30 @@ async fn an_item_made_under_another_kms_key_is_refused_even_when_the_reader_may_
     let aws = LocalAws::shared();
     let (key_a, key_b) = (aws.create_kms_key().await, aws.create_kms_key().await);
     let table_name = unique_name("kmskeys");
-    // The reader's role may use both keys (one KMS client), but it reads with key A only.
-    let reader = EncryptedTable::<Secret>::new(
+    // The reader's role may use both keys (one KMS client), but it reads with key A only, in
+    // both formats.
+    let reader = EncryptedTable::<Secret>::with_encryptor(
         aws.dynamodb(),
         &table_name,
-        AwsKmsMaterialsProvider::new(aws.kms(), &key_a),
+        ItemEncryptor::new(AwsKmsKeyring::new(aws.kms(), &key_a)).with_legacy(
+            AwsKmsMaterialsProvider::new(aws.kms(), &key_a),
+            LegacyPolicy::ForbidLegacyEncryptAllowLegacyDecrypt,
+        ),
     )
     .unwrap();
     reader.create_table().await.unwrap();
     reader.put(&secret("ann", 1)).await.unwrap();
     assert_eq!(reader.get(&("ann".into(), 1)).await.unwrap(), Some(secret("ann", 1)));
-    for format in [Format::Gcm, Format::Legacy] {
-        let forger = EncryptedTable::<Secret>::new(
+    for (label, writer) in kms_writers() {
+        let forger = EncryptedTable::<Secret>::with_encryptor(
             aws.dynamodb(),
             &table_name,
-            AwsKmsMaterialsProvider::new(aws.kms(), &key_b),
+            writer(aws.kms(), &key_b),
         )
-        .unwrap()
-        .with_write_format(format);
+        .unwrap();
         forger.put(&secret("mallory", 2)).await.unwrap();
         let error = reader.get(&("mallory".into(), 2)).await.unwrap_err();
-        assert!(error.is_integrity(), "{format:?}: {error}");
+        assert!(error.is_integrity(), "{label}: {error}");
     }
 }
 
@@ -271,7 +297,7 @@ async fn a_kms_answer_that_does_not_parse_never_shows_its_data_key_in_the_error(
     let broken = aws_sdk_kms::Client::from_conf(
         aws.kms_config().interceptor(FailOperation::respond("GenerateDataKey", 200, body)).build(),
     );
-    let encryptor = ItemEncryptor::new(AwsKmsMaterialsProvider::new(broken, &key));
+    let encryptor = ItemEncryptor::legacy(AwsKmsMaterialsProvider::new(broken, &key));
     let schema = TableSchema::builder("Secrets").partition_key("pk").build().unwrap();
     let item = HashMap::from([("pk".to_owned(), AttributeValue::S("p".into()))]);
     let error = encryptor.encrypt_item(&schema, item).await.unwrap_err();
@@ -305,7 +331,7 @@ async fn most_recent_creates_version_zero_rotates_and_reads_every_version() {
     let table = EncryptedTable::<Secret>::with_encryptor(
         aws.dynamodb(),
         unique_name("mr"),
-        ItemEncryptor::from_arc(provider.clone()),
+        ItemEncryptor::legacy_from_arc(provider.clone()),
     )
     .unwrap();
     table.create_table().await.unwrap();
@@ -340,7 +366,7 @@ async fn most_recent_creates_version_zero_rotates_and_reads_every_version() {
     let reader = EncryptedTable::<Secret>::with_encryptor(
         aws.dynamodb(),
         table.table_name(),
-        ItemEncryptor::new(cold),
+        ItemEncryptor::legacy(cold),
     )
     .unwrap();
     assert_eq!(reader.get(&("cat".into(), 1)).await.unwrap(), Some(secret("cat", 1)));
@@ -363,8 +389,12 @@ async fn two_writers_racing_for_version_zero_end_up_with_one() {
         ("pk".to_owned(), AttributeValue::S("x".into())),
         ("v".to_owned(), AttributeValue::S("y".into())),
     ]);
-    let stored = ItemEncryptor::from_arc(a).encrypt_item(&schema, item.clone()).await.unwrap();
-    assert_eq!(ItemEncryptor::from_arc(b).decrypt_item(&schema, stored).await.unwrap(), item);
+    let stored =
+        ItemEncryptor::legacy_from_arc(a).encrypt_item(&schema, item.clone()).await.unwrap();
+    assert_eq!(
+        ItemEncryptor::legacy_from_arc(b).decrypt_item(&schema, stored).await.unwrap(),
+        item
+    );
     assert_eq!(first.max_version("race").await.unwrap(), Some(0));
 }
 
@@ -378,7 +408,7 @@ async fn one_meta_table_query_per_ttl_window_whatever_the_concurrency() {
             .unwrap()
             .with_grace_period(Duration::ZERO),
     );
-    let encryptor = ItemEncryptor::from_arc(provider);
+    let encryptor = ItemEncryptor::legacy_from_arc(provider);
     let schema = Arc::new(TableSchema::builder("T").partition_key("pk").build().unwrap());
     let burst = |label: &'static str| {
         let (encryptor, schema) = (encryptor.clone(), schema.clone());
@@ -435,7 +465,7 @@ async fn most_recent_over_a_kms_protected_meta_table_makes_no_kms_call_per_item(
     .unwrap();
     let provider =
         MostRecentProvider::new(Arc::new(store), "kms-backed", Duration::from_mins(1)).unwrap();
-    let table = EncryptedTable::<Secret>::new(client, unique_name("mrkms"), provider).unwrap();
+    let table = EncryptedTable::<Secret>::legacy(client, unique_name("mrkms"), provider).unwrap();
     table.create_table().await.unwrap();
     for n in 0..20 {
         table.put(&secret("dan", n)).await.unwrap();
@@ -457,7 +487,7 @@ async fn a_dynamodb_answer_that_does_not_parse_never_shows_item_values_in_the_er
     let broken = aws_sdk_dynamodb::Client::from_conf(
         aws.dynamodb_config().interceptor(FailOperation::respond("GetItem", 200, body)).build(),
     );
-    let table = EncryptedTable::<Secret>::new(
+    let table = EncryptedTable::<Secret>::legacy(
         broken,
         unique_name("broken"),
         AwsKmsMaterialsProvider::new(aws.kms(), &key),

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use ddb_encrypt::__fuzz::deserialize_attribute;
 use ddb_encrypt::{AttributeValue, ItemEncryptor};
-use ddb_encrypt_dev::fixtures::{bench_providers, now_or_never, typical_order};
+use ddb_encrypt_dev::fixtures::{bench_keyring, bench_providers, now_or_never, typical_order};
 
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
@@ -33,29 +33,34 @@ fn items_that_fail_verification_leave_no_memory_behind() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let (schema, item) = typical_order();
     let (_, provider) = bench_providers().into_iter().next().unwrap();
-    let encryptor = ItemEncryptor::from_arc(provider);
-    let stored = now_or_never(encryptor.encrypt_item(&schema, item)).unwrap().unwrap();
-    // Planted items: a genuine one with an extra attribute under a new 1 KiB name each time.
-    let planted = |i: usize| {
-        let mut item = stored.clone();
-        let name = format!("planted-{i:05}-{}", "x".repeat(1000));
-        item.insert(name, AttributeValue::B(vec![0; 16].into()));
-        item
-    };
-    let warm_up = now_or_never(encryptor.decrypt_item(&schema, planted(0))).unwrap();
-    assert!(warm_up.unwrap_err().is_integrity());
+    let writers = [
+        ("dbesdk", ItemEncryptor::new(bench_keyring())),
+        ("legacy", ItemEncryptor::legacy_from_arc(provider)),
+    ];
+    for (label, encryptor) in writers {
+        let stored = now_or_never(encryptor.encrypt_item(&schema, item.clone())).unwrap().unwrap();
+        // Planted items: a genuine one with an extra attribute under a new 1 KiB name each time.
+        let planted = |i: usize| {
+            let mut item = stored.clone();
+            let name = format!("planted-{i:05}-{}", "x".repeat(1000));
+            item.insert(name, AttributeValue::B(vec![0; 16].into()));
+            item
+        };
+        let warm_up = now_or_never(encryptor.decrypt_item(&schema, planted(0))).unwrap();
+        assert!(warm_up.unwrap_err().is_integrity(), "{label}");
 
-    let (kept, _, refused) = measure(|| {
-        (1..=2000)
-            .filter(|&i| {
-                let result = now_or_never(encryptor.decrypt_item(&schema, planted(i))).unwrap();
-                result.is_err_and(|e| e.is_integrity())
-            })
-            .count()
-    });
-    assert_eq!(refused, 2000, "every planted item fails verification");
-    // 2000 names of 1 KiB: kept, they would hold about 2 MB.
-    assert!(kept < 16 * 1024, "{kept} bytes kept after refusing 2000 planted items");
+        let (kept, _, refused) = measure(|| {
+            (1..=2000)
+                .filter(|&i| {
+                    let result = now_or_never(encryptor.decrypt_item(&schema, planted(i))).unwrap();
+                    result.is_err_and(|e| e.is_integrity())
+                })
+                .count()
+        });
+        assert_eq!(refused, 2000, "{label}: every planted item fails verification");
+        // 2000 names of 1 KiB: kept, they would hold about 2 MB.
+        assert!(kept < 16 * 1024, "{label}: {kept} bytes kept after refusing 2000 planted items");
+    }
 }
 
 /// A value of `len` bytes that is nothing but list headers, each claiming as many elements as

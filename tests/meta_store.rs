@@ -13,7 +13,7 @@ use ddb_encrypt::provider::{
     WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
-    AttributeValue, DESCRIPTION_ATTRIBUTE, Error, Format, ItemEncryptor, MetaStore, TableSchema,
+    AttributeValue, DESCRIPTION_ATTRIBUTE, Error, ItemEncryptor, MetaStore, TableSchema,
 };
 use ddb_encrypt_dev::interceptors::RequestCounter;
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
@@ -85,7 +85,7 @@ async fn plant_row(table: &str, version: &str) {
 #[tokio::test]
 async fn a_planted_newest_meta_row_neither_stops_writers_nor_becomes_their_version() {
     let (store, table) = meta_store(LocalAws::shared().dynamodb()).await;
-    let writer = ItemEncryptor::new(most_recent(&store));
+    let writer = ItemEncryptor::legacy(most_recent(&store));
     writer.encrypt_item(&schema(), item("a")).await.unwrap();
     plant_row(&table, &u64::MAX.to_string()).await;
     plant_row(&table, "5").await;
@@ -93,7 +93,7 @@ async fn a_planted_newest_meta_row_neither_stops_writers_nor_becomes_their_versi
     assert_eq!(store.max_version("m").await.unwrap(), Some(0));
     assert_eq!(store.rejected_rows(), 2);
     // A writer starting now still writes under version 0, and readers read it.
-    let fresh = ItemEncryptor::new(most_recent(&store));
+    let fresh = ItemEncryptor::legacy(most_recent(&store));
     let stored = fresh.encrypt_item(&schema(), item("b")).await.unwrap();
     assert_eq!(meta_id(&stored), "m#0");
     assert_eq!(fresh.decrypt_item(&schema(), stored).await.unwrap(), item("b"));
@@ -121,7 +121,7 @@ async fn rotating_past_the_highest_version_is_a_provider_error_not_an_overflow()
 #[tokio::test]
 async fn an_altered_meta_row_is_a_provider_error_of_the_meta_table_not_of_the_item() {
     let (store, table) = meta_store(LocalAws::shared().dynamodb()).await;
-    let writer = ItemEncryptor::new(most_recent(&store));
+    let writer = ItemEncryptor::legacy(most_recent(&store));
     let stored = writer.encrypt_item(&schema(), item("a")).await.unwrap();
     // Someone swaps version 0's key-encryption key.
     LocalAws::shared()
@@ -135,7 +135,7 @@ async fn an_altered_meta_row_is_a_provider_error_of_the_meta_table_not_of_the_it
         .send()
         .await
         .unwrap();
-    let reader = ItemEncryptor::new(most_recent(&store));
+    let reader = ItemEncryptor::legacy(most_recent(&store));
     let error = reader.decrypt_item(&schema(), stored).await.unwrap_err();
     assert!(matches!(error, Error::Provider { .. }), "{error}");
     let message = error.to_string();
@@ -150,7 +150,7 @@ async fn an_altered_meta_row_is_a_provider_error_of_the_meta_table_not_of_the_it
 async fn deleting_the_newest_meta_row_does_not_roll_writers_back() {
     let (store, table) = meta_store(LocalAws::shared().dynamodb()).await;
     let provider = Arc::new(most_recent(&store));
-    let writer = ItemEncryptor::from_arc(provider.clone());
+    let writer = ItemEncryptor::legacy_from_arc(provider.clone());
     writer.encrypt_item(&schema(), item("a")).await.unwrap();
     store.new_provider("m").await.unwrap();
     provider.invalidate();
@@ -175,10 +175,12 @@ async fn deleting_the_newest_meta_row_does_not_roll_writers_back() {
 #[tokio::test]
 async fn a_minimum_version_pins_writers_above_a_compromised_version() {
     let (store, _) = meta_store(LocalAws::shared().dynamodb()).await;
-    let old =
-        ItemEncryptor::new(most_recent(&store)).encrypt_item(&schema(), item("old")).await.unwrap();
+    let old = ItemEncryptor::legacy(most_recent(&store))
+        .encrypt_item(&schema(), item("old"))
+        .await
+        .unwrap();
     let pinned = Arc::new(most_recent(&store).with_minimum_version(1));
-    let writer = ItemEncryptor::from_arc(pinned.clone());
+    let writer = ItemEncryptor::legacy_from_arc(pinned.clone());
     let error = writer.encrypt_item(&schema(), item("a")).await.unwrap_err();
     assert!(matches!(error, Error::Provider { .. }), "{error}");
     assert!(error.to_string().contains("minimum version 1"), "{error}");
@@ -198,9 +200,9 @@ async fn planted_items_naming_unknown_versions_cost_at_most_one_meta_lookup() {
     );
     let (store, _) = meta_store(client).await;
     // The legacy format, whose description is not signed, lets a planted item name any version.
-    let writer = ItemEncryptor::new(most_recent(&store)).with_write_format(Format::Legacy);
+    let writer = ItemEncryptor::legacy(most_recent(&store));
     let stored = writer.encrypt_item(&schema(), item("a")).await.unwrap();
-    let reader = ItemEncryptor::new(most_recent(&store));
+    let reader = ItemEncryptor::legacy(most_recent(&store));
     assert_eq!(reader.decrypt_item(&schema(), stored.clone()).await.unwrap(), item("a"));
     meta_calls.reset();
 

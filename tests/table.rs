@@ -5,12 +5,14 @@
 
 use std::collections::HashSet;
 
+use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::provider::{
     DataKey, SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
-    AttributeValue, Condition, DESCRIPTION_ATTRIBUTE, EncryptedItem, EncryptedTable, Error, Format,
-    ItemEncryptor, SIGNATURE_ATTRIBUTE, SortKeyCondition, TransactWrite,
+    AttributeValue, Condition, DESCRIPTION_ATTRIBUTE, EncryptedItem, EncryptedTable, Error,
+    FOOTER_ATTRIBUTE, Format, HEADER_ATTRIBUTE, ItemEncryptor, LegacyPolicy, SIGNATURE_ATTRIBUTE,
+    SortKeyCondition, TransactWrite,
 };
 use ddb_encrypt_dev::interceptors::{FaultMode, RequestCounter, UnprocessedFaults};
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
@@ -46,11 +48,21 @@ fn order(customer: &str, order_no: u64) -> Order {
     }
 }
 
+fn keyring() -> RawAesKeyring {
+    RawAesKeyring::new("tests", "orders", &[0x24; 32]).unwrap()
+}
+
+/// The default writer: the DB-ESDK format.
 fn encryptor() -> ItemEncryptor {
-    ItemEncryptor::new(WrappedMaterialsProvider::new(
+    ItemEncryptor::new(keyring())
+}
+
+/// The keys of the table's legacy items (the DynamoDB Encryption Client's format).
+fn legacy_provider() -> WrappedMaterialsProvider {
+    WrappedMaterialsProvider::new(
         WrappingKey::aes(&[0x24; 32]).unwrap(),
         SigningKey::hmac_sha256(&[0x17; 32]).unwrap(),
-    ))
+    )
 }
 
 async fn new_table_with(client: aws_sdk_dynamodb::Client) -> EncryptedTable<Order> {
@@ -97,13 +109,15 @@ async fn put_then_get_and_the_stored_form() {
     assert_eq!(stored["ttl"], AttributeValue::N("1900000000".into()));
     for name in ["email", "card", "notes"] {
         let ciphertext = stored[name].as_b().unwrap().as_ref();
-        assert!(ciphertext.len() >= 28, "{name}");
+        // The type (2 bytes), the ciphertext and the AES-GCM tag (16 bytes).
+        assert!(ciphertext.len() >= 2 + 16, "{name}");
         assert!(
             !ciphertext.windows(3).any(|w| w == b"ada" || w == b"the"),
             "{name} leaks plaintext"
         );
     }
-    assert!(stored[SIGNATURE_ATTRIBUTE].is_b() && stored[DESCRIPTION_ATTRIBUTE].is_b());
+    assert!(stored[HEADER_ATTRIBUTE].is_b() && stored[FOOTER_ATTRIBUTE].is_b());
+    assert_eq!(Format::of(&stored), Some(Format::DbEsdk));
 }
 
 #[tokio::test]
@@ -442,15 +456,42 @@ fn error_text(size: usize) -> String {
     Error::ItemTooLarge { table: "t".into(), size }.to_string()
 }
 
+/// A table's migration from the legacy format, one policy after the other: legacy items
+/// written and read, then read beside new DB-ESDK items, then refused.
 #[tokio::test]
-async fn legacy_items_through_the_table() {
-    let table = new_table().await.with_write_format(Format::Legacy);
+async fn legacy_items_through_the_table_as_the_migration_policies_say() {
+    let client = LocalAws::shared().dynamodb();
+    let name = unique_name("migration");
+    let table_with = |policy| {
+        let encryptor = ItemEncryptor::new(keyring()).with_legacy(legacy_provider(), policy);
+        EncryptedTable::<Order>::with_encryptor(client.clone(), &name, encryptor).unwrap()
+    };
+    // While old clients still read the table: legacy items.
+    let table = table_with(LegacyPolicy::ForceLegacyEncryptAllowLegacyDecrypt);
+    table.create_table().await.unwrap();
     let old = order("ned", 1);
     table.put(&old).await.unwrap();
+    let stored = raw_item(&table, "ned", 1).await.unwrap();
+    assert!(stored[SIGNATURE_ATTRIBUTE].is_b() && stored[DESCRIPTION_ATTRIBUTE].is_b());
+    assert_eq!(Format::of(&stored), Some(Format::Legacy));
     assert_eq!(table.get(&old.key()).await.unwrap(), Some(old.clone()));
-    let strict = table.clone().accept_legacy(false);
+
+    // Every reader migrated: new items in the DB-ESDK format, old ones still read.
+    let migrating = table_with(LegacyPolicy::ForbidLegacyEncryptAllowLegacyDecrypt);
+    let new = order("ned", 2);
+    migrating.put(&new).await.unwrap();
+    assert_eq!(Format::of(&raw_item(&table, "ned", 2).await.unwrap()), Some(Format::DbEsdk));
+    assert_eq!(migrating.query(&"ned".into()).await.unwrap(), [old.clone(), new.clone()]);
+
+    // Migrated: legacy items are refused, as such.
+    let strict = table_with(LegacyPolicy::ForbidLegacyEncryptForbidLegacyDecrypt);
     let error = strict.get(&old.key()).await.unwrap_err();
-    assert!(matches!(error, Error::LegacyFormatRefused), "{error}");
+    assert!(matches!(error, Error::FormatRefused(Format::Legacy)), "{error}");
+    assert_eq!(strict.get(&new.key()).await.unwrap(), Some(new));
+    // A DB-ESDK-only table (no legacy provider) refuses them too.
+    let dbesdk_only = EncryptedTable::<Order>::new(client.clone(), &name, keyring()).unwrap();
+    let error = dbesdk_only.get(&old.key()).await.unwrap_err();
+    assert!(matches!(error, Error::FormatRefused(Format::Legacy)), "{error}");
 }
 
 #[tokio::test]
@@ -459,7 +500,7 @@ async fn the_static_provider_works_too() {
         DataKey::from_bytes(&[3; 32]).unwrap(),
         SigningKey::hmac_sha256(&[4; 32]).unwrap(),
     );
-    let table = EncryptedTable::<Order>::new(
+    let table = EncryptedTable::<Order>::legacy(
         LocalAws::shared().dynamodb(),
         unique_name("static"),
         provider,

@@ -70,9 +70,15 @@ pub mod targets {
         decode_material_description, deserialize_attribute, encode_material_description,
         serialize_attribute,
     };
+    use aws_sdk_dynamodb::primitives::Blob;
+
+    use crate::format::dbesdk::header::{self, Header};
     use crate::keyring::RawAesKeyring;
     use crate::provider::{DataKey, SigningKey, StaticMaterialsProvider};
-    use crate::{AlgorithmSuite, AttributeAction, Item, ItemEncryptor, LegacyPolicy, TableSchema};
+    use crate::{
+        AlgorithmSuite, AttributeAction, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, Item, ItemEncryptor,
+        LegacyPolicy, TableSchema,
+    };
 
     /// Decoding never panics; whatever decodes serializes in the exact form, and that
     /// serialization decodes to a value that serializes to the same bytes. The Python form (a
@@ -124,6 +130,119 @@ pub mod targets {
             };
             assert_eq!(canonical(back), canonical(item), "round trip");
         }
+    }
+
+    /// The DB-ESDK envelope, from untrusted bytes. The input is `u16be(header length) ||
+    /// u16be(footer length) || header || footer || value`: the item `{pk: "k", e: B(value)}`
+    /// with that header and footer is read by a DB-ESDK reader of both suites. Parsing never
+    /// panics; a header that parses writes back to the same bytes; the read never panics, and
+    /// succeeds only with the item's own plaintext.
+    ///
+    /// # Panics
+    ///
+    /// If a property does not hold.
+    pub fn dbesdk_envelope(data: &[u8]) {
+        let Some((header, footer, value)) = split_envelope(data) else { return };
+        if let Ok(parsed) = Header::parse(header) {
+            let stored: Vec<(&str, &str)> =
+                parsed.stored_context.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let mut body = Vec::new();
+            let written = header::write_body(
+                parsed.version,
+                parsed.flavor,
+                &parsed.message_id,
+                parsed.legend,
+                &stored,
+                &parsed.keys,
+                &mut body,
+            );
+            assert!(written.is_ok(), "a parsed header writes back");
+            assert_eq!(body, parsed.body, "a parsed header writes back to its bytes");
+        }
+        let (schema, encryptor) = dbesdk_setup();
+        let item = envelope_item(header, footer, value);
+        if let Some(Ok(read)) = ready(encryptor.decrypt_item(schema, item)) {
+            assert_eq!(read.len(), 2, "only the item's own attributes come back");
+            assert_eq!(read.get("pk"), Some(&AttributeValue::S("k".into())));
+        }
+    }
+
+    /// Seeds for [`dbesdk_envelope`]: envelopes its reader wrote, in both suites.
+    pub fn dbesdk_envelope_seeds() -> Vec<(String, Vec<u8>)> {
+        let (schema, _) = dbesdk_setup();
+        let mut seeds = Vec::new();
+        for (label, suite) in
+            [("6701", AlgorithmSuite::EcdsaP384HmacSha384), ("6700", AlgorithmSuite::HmacSha384)]
+        {
+            let Some(keyring) = RawAesKeyring::new("fuzz", "fuzz-key", &[0x33; 32]).ok() else {
+                continue;
+            };
+            let writer = ItemEncryptor::new(keyring).with_algorithm_suite(suite);
+            let item = Item::from([
+                ("pk".to_owned(), AttributeValue::S("k".into())),
+                ("e".to_owned(), AttributeValue::S("secret".into())),
+            ]);
+            let Some(Ok(stored)) = ready(writer.encrypt_item(schema, item)) else { continue };
+            let bytes = |name: &str| {
+                stored.get(name).and_then(|v| v.as_b().ok()).map(|b| b.as_ref().to_vec())
+            };
+            let (Some(head), Some(foot), Some(value)) =
+                (bytes(HEADER_ATTRIBUTE), bytes(FOOTER_ATTRIBUTE), bytes("e"))
+            else {
+                continue;
+            };
+            let mut seed = Vec::new();
+            for part in [&head, &foot] {
+                seed.extend_from_slice(
+                    &u16::try_from(part.len()).unwrap_or(u16::MAX).to_be_bytes(),
+                );
+            }
+            for part in [head, foot, value] {
+                seed.extend(part);
+            }
+            seeds.push((format!("suite-{label}"), seed));
+        }
+        seeds
+    }
+
+    /// `true` if the input of [`dbesdk_envelope`] reads back (as the seeds should).
+    pub fn dbesdk_envelope_reads(data: &[u8]) -> bool {
+        let Some((header, footer, value)) = split_envelope(data) else { return false };
+        let (schema, encryptor) = dbesdk_setup();
+        matches!(
+            ready(encryptor.decrypt_item(schema, envelope_item(header, footer, value))),
+            Some(Ok(_))
+        )
+    }
+
+    fn split_envelope(data: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+        let (lengths, rest) = data.split_first_chunk::<4>()?;
+        let header_len = usize::from(u16::from_be_bytes([lengths[0], lengths[1]]));
+        let footer_len = usize::from(u16::from_be_bytes([lengths[2], lengths[3]]));
+        let (header, rest) = rest.split_at_checked(header_len)?;
+        let (footer, value) = rest.split_at_checked(footer_len)?;
+        Some((header, footer, value))
+    }
+
+    fn envelope_item(header: &[u8], footer: &[u8], value: &[u8]) -> Item {
+        Item::from([
+            ("pk".to_owned(), AttributeValue::S("k".into())),
+            ("e".to_owned(), AttributeValue::B(Blob::new(value))),
+            (HEADER_ATTRIBUTE.to_owned(), AttributeValue::B(Blob::new(header))),
+            (FOOTER_ATTRIBUTE.to_owned(), AttributeValue::B(Blob::new(footer))),
+        ])
+    }
+
+    fn dbesdk_setup() -> &'static (TableSchema, ItemEncryptor) {
+        static SETUP: OnceLock<(TableSchema, ItemEncryptor)> = OnceLock::new();
+        SETUP.get_or_init(|| {
+            let schema = TableSchema::builder("FuzzTable").partition_key("pk").build();
+            let keyring = RawAesKeyring::new("fuzz", "fuzz-key", &[0x33; 32]);
+            match (schema, keyring) {
+                (Ok(schema), Ok(keyring)) => (schema, ItemEncryptor::new(keyring)),
+                _ => unreachable!("a fixed schema and key build"),
+            }
+        })
     }
 
     /// `true` if the input of [`decrypt_item`] is an item its setup decrypts (as the seeds

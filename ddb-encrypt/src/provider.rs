@@ -1,4 +1,6 @@
-//! Cryptographic materials providers: where the item encryptor gets its keys.
+//! Cryptographic materials providers: where the legacy format (the DynamoDB Encryption
+//! Client's) gets its keys. The DB-ESDK format, the default, gets them from a
+//! [`Keyring`](crate::keyring::Keyring) instead.
 //!
 //! A provider answers two questions for every item: which keys encrypt and sign it
 //! ([`CryptographicMaterialsProvider::encryption_materials`]), and which keys decrypt and

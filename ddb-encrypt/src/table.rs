@@ -44,7 +44,7 @@ const MAX_ITEM_SIZE: usize = 400 * 1024;
 /// ```no_run
 /// # async fn demo(client: aws_sdk_dynamodb::Client) -> ddb_encrypt::Result<()> {
 /// use ddb_encrypt::{EncryptedItem, EncryptedTable, SortKeyCondition};
-/// use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};
+/// use ddb_encrypt::keyring::RawAesKeyring;
 ///
 /// #[derive(EncryptedItem, Debug)]
 /// struct Order {
@@ -53,8 +53,8 @@ const MAX_ITEM_SIZE: usize = 400 * 1024;
 ///     card: String,
 /// }
 ///
-/// let provider = StaticMaterialsProvider::new(DataKey::from_bytes(&[1; 32])?, SigningKey::hmac_sha256(&[2; 32])?);
-/// let orders = EncryptedTable::<Order>::new(client, "Orders", provider)?;
+/// let keyring = RawAesKeyring::new("my-app", "orders", &[1; 32])?; // demo key
+/// let orders = EncryptedTable::<Order>::new(client, "Orders", keyring)?;
 /// orders.put(&Order { customer: "ada".into(), placed_at: 1, card: "4111".into() }).await?;
 /// let order = orders.get(&("ada".into(), 1)).await?;
 /// let recent = orders.query(&"ada".into()).sort_key(SortKeyCondition::gt(0)).descending().limit(10).await?;
