@@ -56,6 +56,10 @@ fn main() {
             count += 1;
         }
     }
+    for (name, bytes) in targets::dbesdk_envelope_seeds() {
+        write(&dir, "dbesdk_envelope", &name, &bytes);
+        count += 1;
+    }
     for target in ["wrapped_description", "kms_description", "most_recent_description"] {
         for (name, bytes) in __fuzz::providers::seeds(target) {
             write(&dir, target, &name, &bytes);

@@ -349,3 +349,39 @@ fn structs_without_a_sort_key() {
     assert_eq!(User::key_item(&7).unwrap()["id"], AttributeValue::N("7".into()));
     assert!(User::SCHEMA.sort_key.is_none());
 }
+
+/// A visit whose clinic is bound into the DB-ESDK encryption context.
+#[derive(EncryptedItem, Debug, Clone, PartialEq)]
+struct Visit {
+    #[ddb(partition_key)]
+    patient_id: String,
+    #[ddb(sort_key)]
+    at: u64,
+    #[ddb(sign_and_include)]
+    clinic: String,
+    notes: String,
+}
+
+#[tokio::test]
+async fn sign_and_include_fields_bind_the_keys_too_and_write_a_version_2_header() {
+    use ddb_encrypt::AttributeAction::{EncryptAndSign, SignAndIncludeInEncryptionContext};
+    let schema = TableSchema::for_item::<Visit>("Visits").unwrap();
+    for (name, action) in [
+        ("patient_id", SignAndIncludeInEncryptionContext),
+        ("at", SignAndIncludeInEncryptionContext),
+        ("clinic", SignAndIncludeInEncryptionContext),
+        ("notes", EncryptAndSign),
+    ] {
+        assert_eq!(schema.action(name), action, "{name}");
+    }
+    let visit =
+        Visit { patient_id: "p-1".into(), at: 7, clinic: "north".into(), notes: "x".into() };
+    let encryptor = ItemEncryptor::new(RawAesKeyring::new("ns", "k", &[3; 32]).unwrap());
+    let stored = encryptor.encrypt_item(&schema, visit.to_item().unwrap()).await.unwrap();
+    assert_eq!(stored[ddb_encrypt::HEADER_ATTRIBUTE].as_b().unwrap().as_ref()[0], 2);
+    let back = Visit::from_item(encryptor.decrypt_item(&schema, stored.clone()).await.unwrap());
+    assert_eq!(back.unwrap(), visit);
+    let mut moved = stored;
+    moved.insert("clinic".into(), AttributeValue::S("south".into()));
+    assert!(encryptor.decrypt_item(&schema, moved).await.unwrap_err().is_integrity());
+}

@@ -243,7 +243,8 @@ async fn an_attribute_of_an_unknown_type_is_an_error_not_a_panic() {
     let item = raw.item.unwrap();
     assert!(item["payload"].is_unknown(), "the SDK read {:?}", item["payload"]);
 
-    // Encrypting it is refused, naming the attribute; decrypting it is an integrity error.
+    // Encrypting it is refused, naming the attribute; reading it (an item without any
+    // format's envelope) is refused as plaintext.
     let encryptor = ItemEncryptor::legacy(wrapped());
     let schema = ddb_encrypt::TableSchema::for_item::<Event>("t").unwrap();
     let error = encryptor.encrypt_item(&schema, item.clone()).await.unwrap_err();
@@ -251,10 +252,14 @@ async fn an_attribute_of_an_unknown_type_is_an_error_not_a_panic() {
         error.to_string().contains("`payload`") && error.to_string().contains("unsupported"),
         "{error}"
     );
-    assert!(encryptor.decrypt_item(&schema, item).await.unwrap_err().is_integrity());
+    let error = encryptor.decrypt_item(&schema, item).await.unwrap_err();
+    assert!(
+        matches!(error, ddb_encrypt::Error::FormatRefused(ddb_encrypt::Format::Plaintext)),
+        "{error}"
+    );
 
     // Through the table: an error, never a panic, never a value.
     let table = EncryptedTable::<Event>::legacy(client, "t", wrapped()).unwrap();
     let error = table.get(&"e-1".to_owned()).await.unwrap_err();
-    assert!(error.is_integrity(), "{error}");
+    assert!(matches!(error, ddb_encrypt::Error::FormatRefused(_)), "{error}");
 }

@@ -54,6 +54,17 @@ fn decrypt_item_corpus() {
     }
 }
 
+#[test]
+fn dbesdk_envelope_corpus() {
+    run("dbesdk_envelope", targets::dbesdk_envelope, 2);
+    // The seeds are envelopes that read back, so that fuzzing starts past the parsing.
+    for (name, bytes) in
+        inputs("dbesdk_envelope").iter().filter(|(name, _)| name.contains("/seed-"))
+    {
+        assert!(targets::dbesdk_envelope_reads(bytes), "{name} does not read");
+    }
+}
+
 /// The provider targets' seeds are descriptions that read back to a content key, so that
 /// fuzzing starts past the parsing, into the unwrap.
 fn provider_corpus(target: &str, body: fn(&[u8]), at_least: usize) {

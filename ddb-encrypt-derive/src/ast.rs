@@ -29,6 +29,7 @@ pub(crate) struct Field<'a> {
 pub(crate) enum Action {
     DoNothing,
     SignOnly,
+    SignAndInclude,
     EncryptAndSign,
 }
 
@@ -37,14 +38,27 @@ impl Field<'_> {
         self.attrs.key_word().is_some()
     }
 
-    pub(crate) fn action(&self) -> Action {
+    /// The field's action; `includes_values` says whether any field of the struct is
+    /// `sign_and_include`, which makes the table keys `sign_and_include` too (the DB-ESDK's
+    /// rule: both keys or no values in the encryption context).
+    pub(crate) fn action(&self, includes_values: bool) -> Action {
+        let table_key = self.attrs.partition_key.is_some() || self.attrs.sort_key.is_some();
         if self.attrs.do_nothing.is_some() {
             Action::DoNothing
+        } else if self.attrs.sign_and_include.is_some() || (table_key && includes_values) {
+            Action::SignAndInclude
         } else if self.attrs.sign_only.is_some() || self.is_key() {
             Action::SignOnly
         } else {
             Action::EncryptAndSign
         }
+    }
+}
+
+impl Container<'_> {
+    /// Whether any field is `sign_and_include`.
+    pub(crate) fn includes_values(&self) -> bool {
+        self.fields.iter().any(|f| f.attrs.sign_and_include.is_some())
     }
 }
 

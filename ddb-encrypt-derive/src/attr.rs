@@ -7,8 +7,8 @@ use crate::case::{RULES, RenameRule};
 use crate::ctxt::Ctxt;
 use crate::symbol::{
     CONTAINER_WORDS, CRATE, DDB, DEFAULT, DO_NOTHING, FIELD_WORDS, GSI_PARTITION_KEY, GSI_SORT_KEY,
-    LSI_SORT_KEY, NUMBER, PARTITION_KEY, RENAME, RENAME_ALL, SET, SIGN_ONLY, SKIP, SORT_KEY,
-    Symbol, one_of,
+    LSI_SORT_KEY, NUMBER, PARTITION_KEY, RENAME, RENAME_ALL, SET, SIGN_AND_INCLUDE, SIGN_ONLY,
+    SKIP, SORT_KEY, Symbol, one_of,
 };
 
 /// A word that was given, kept for the span of its error messages.
@@ -27,6 +27,7 @@ pub(crate) struct FieldAttrs {
     pub(crate) sort_key: Flag,
     pub(crate) sign_only: Flag,
     pub(crate) do_nothing: Flag,
+    pub(crate) sign_and_include: Flag,
     pub(crate) skip: Flag,
     pub(crate) default: Flag,
     pub(crate) set: Flag,
@@ -92,6 +93,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 (SORT_KEY, &mut out.sort_key),
                 (SIGN_ONLY, &mut out.sign_only),
                 (DO_NOTHING, &mut out.do_nothing),
+                (SIGN_AND_INCLUDE, &mut out.sign_and_include),
                 (SKIP, &mut out.skip),
                 (DEFAULT, &mut out.default),
                 (SET, &mut out.set),

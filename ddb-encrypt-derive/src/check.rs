@@ -7,10 +7,11 @@ use crate::ast::{Container, Field};
 use crate::attr::IndexKey;
 use crate::ctxt::Ctxt;
 
-/// Names the encryption envelope uses (legacy-format.md section 0).
+/// Names the legacy format's envelope uses (`docs/legacy-format.md` section 0).
 const RESERVED_NAMES: [&str; 2] = ["*amzn-ddb-map-desc*", "*amzn-ddb-map-sig*"];
-/// The prefix this crate keeps for future envelope attributes.
-const RESERVED_PREFIX: &str = "*ddbe-";
+/// The prefixes reserved by storage formats: this crate's, and the DB-ESDK's
+/// (`docs/dbesdk-format.md` section 1).
+const RESERVED_PREFIXES: [&str; 2] = ["*ddbe-", "aws_dbe_"];
 /// DynamoDB's longest key attribute name and longest attribute name, in bytes.
 const MAX_KEY_NAME_LEN: usize = 255;
 const MAX_NAME_LEN: usize = 65535;
@@ -85,7 +86,15 @@ fn table_keys(cx: &Ctxt, cont: &Container<'_>) {
 /// Key and index-key attributes are SIGN_ONLY: DynamoDB needs their values in the clear, and
 /// an unsigned key could be swapped unnoticed. They are always stored, and never sets.
 fn keys_are_signed(cx: &Ctxt, cont: &Container<'_>) {
+    let includes_values = cont.includes_values();
     for field in &cont.fields {
+        let table_key = field.attrs.partition_key.is_some() || field.attrs.sort_key.is_some();
+        if let (true, true, Some(word)) = (includes_values, table_key, &field.attrs.sign_only) {
+            cx.error_spanned_by(
+                word,
+                "with a #[ddb(sign_and_include)] field, the table keys are sign_and_include too (the DB-ESDK format binds both keys or no values into the encryption context): remove #[ddb(sign_only)] or write #[ddb(sign_and_include)]",
+            );
+        }
         let Some(key_word) = field.attrs.key_word() else { continue };
         let role = key_word.get_ident().map(ToString::to_string).unwrap_or_default();
         if let Some(word) = &field.attrs.do_nothing {
@@ -127,10 +136,17 @@ fn keys_are_signed(cx: &Ctxt, cont: &Container<'_>) {
 fn actions_do_not_conflict(cx: &Ctxt, cont: &Container<'_>) {
     for field in &cont.fields {
         let attrs = &field.attrs;
-        if let (Some(_), Some(word)) = (&attrs.sign_only, &attrs.do_nothing) {
+        let actions = [
+            ("sign_only", &attrs.sign_only),
+            ("sign_and_include", &attrs.sign_and_include),
+            ("do_nothing", &attrs.do_nothing),
+        ];
+        let given: Vec<_> =
+            actions.iter().filter_map(|(n, w)| w.as_ref().map(|w| (*n, w))).collect();
+        if let [(first, _), (second, word), ..] = given.as_slice() {
             cx.error_spanned_by(
                 word,
-                "conflicting #[ddb(sign_only)] and #[ddb(do_nothing)]: choose one action",
+                format!("conflicting #[ddb({first})] and #[ddb({second})]: choose one action"),
             );
         }
         if let (Some(_), Some(word)) = (&attrs.set, &attrs.number) {
@@ -139,6 +155,7 @@ fn actions_do_not_conflict(cx: &Ctxt, cont: &Container<'_>) {
         if attrs.skip.is_some() {
             let others = [
                 ("sign_only", &attrs.sign_only),
+                ("sign_and_include", &attrs.sign_and_include),
                 ("do_nothing", &attrs.do_nothing),
                 ("default", &attrs.default),
                 ("set", &attrs.set),
@@ -173,9 +190,9 @@ fn names_are_unique_and_allowed(cx: &Ctxt, cont: &Container<'_>) {
             error(format!(
                 "attribute name `{name}` is reserved for the encryption envelope; rename the field with #[ddb(rename = \"...\")]"
             ));
-        } else if name.starts_with(RESERVED_PREFIX) {
+        } else if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| name.starts_with(**p)) {
             error(format!(
-                "attribute names starting with `{RESERVED_PREFIX}` are reserved by ddb-encrypt; rename the field with #[ddb(rename = \"...\")]"
+                "attribute names starting with `{prefix}` are reserved by the storage formats; rename the field with #[ddb(rename = \"...\")]"
             ));
         }
         let limit = if field.is_key() { MAX_KEY_NAME_LEN } else { MAX_NAME_LEN };

@@ -181,7 +181,7 @@ fn actions(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
         .fields
         .iter()
         .filter(|f| f.attrs.skip.is_none())
-        .map(|f| (f.name.as_str(), f.action()))
+        .map(|f| (f.name.as_str(), f.action(cont.includes_values())))
         .collect();
     actions.sort_by(|a, b| a.0.cmp(b.0));
     actions
@@ -190,6 +190,7 @@ fn actions(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
             let action = match action {
                 Action::DoNothing => quote!(DoNothing),
                 Action::SignOnly => quote!(SignOnly),
+                Action::SignAndInclude => quote!(SignAndIncludeInEncryptionContext),
                 Action::EncryptAndSign => quote!(EncryptAndSign),
             };
             quote!((#name, #private::AttributeAction::#action))

@@ -13,6 +13,7 @@ pub(crate) const PARTITION_KEY: Symbol = Symbol("partition_key");
 pub(crate) const SORT_KEY: Symbol = Symbol("sort_key");
 pub(crate) const SIGN_ONLY: Symbol = Symbol("sign_only");
 pub(crate) const DO_NOTHING: Symbol = Symbol("do_nothing");
+pub(crate) const SIGN_AND_INCLUDE: Symbol = Symbol("sign_and_include");
 pub(crate) const RENAME: Symbol = Symbol("rename");
 pub(crate) const GSI_PARTITION_KEY: Symbol = Symbol("gsi_partition_key");
 pub(crate) const GSI_SORT_KEY: Symbol = Symbol("gsi_sort_key");
@@ -30,6 +31,7 @@ pub(crate) const FIELD_WORDS: &[Symbol] = &[
     SORT_KEY,
     SIGN_ONLY,
     DO_NOTHING,
+    SIGN_AND_INCLUDE,
     RENAME,
     GSI_PARTITION_KEY,
     GSI_SORT_KEY,

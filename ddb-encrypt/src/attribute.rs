@@ -56,6 +56,8 @@ pub(crate) enum SerializeError {
     TooDeep,
     /// A set with a repeated member.
     Duplicate,
+    /// A map with an empty key, which the DB-ESDK format cannot store.
+    EmptyMapKey,
 }
 
 impl SerializeError {
@@ -68,6 +70,10 @@ impl SerializeError {
             Self::TooLong => "value longer than 4 GiB",
             Self::TooDeep => "lists and maps nested too deep",
             Self::Duplicate => "a set holds the same member twice",
+            Self::EmptyMapKey => {
+                "a map has an empty key, which the DB-ESDK format (and its official readers) \
+                 refuses; give the key a name"
+            }
         }
     }
 }

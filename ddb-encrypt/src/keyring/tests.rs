@@ -4,6 +4,8 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use rsa::pkcs8::DecodePrivateKey;
+
 use super::*;
 
 fn block_on<F: Future>(future: F) -> F::Output {
@@ -89,4 +91,53 @@ fn contexts_serialize_sorted_with_u16_lengths_and_debug_shows_no_values() {
     );
     assert!(!format!("{context:?}").contains("secret-value"));
     assert!(EncryptionContext::default().serialize().unwrap().is_empty());
+}
+
+const RSA_PEM: &str = include_str!("../provider/wrapped/test-rsa-2048.pem");
+
+#[test]
+fn raw_rsa_keys_open_with_every_padding_and_a_public_key_writes_only() {
+    for padding in [
+        RsaPadding::Pkcs1,
+        RsaPadding::OaepSha1,
+        RsaPadding::OaepSha256,
+        RsaPadding::OaepSha384,
+        RsaPadding::OaepSha512,
+    ] {
+        let keyring = RawRsaKeyring::from_private_key_pem("ns", "rsa", RSA_PEM, padding).unwrap();
+        let [(plain, edk)] =
+            <[_; 1]>::try_from(block_on(keyring.wrap_keys(&context("T"))).unwrap()).unwrap();
+        assert_eq!((edk.provider_id(), edk.provider_info()), ("ns", &b"rsa"[..]));
+        assert_eq!(edk.ciphertext().len(), 256, "{padding:?}");
+        let opened = block_on(keyring.unwrap_key(&context("T"), &edk)).unwrap().unwrap();
+        assert_eq!(opened.as_bytes(), plain.as_bytes(), "{padding:?}");
+        let other_name =
+            RawRsaKeyring::from_private_key_pem("ns", "other", RSA_PEM, padding).unwrap();
+        assert!(block_on(other_name.unwrap_key(&context("T"), &edk)).unwrap().is_none());
+    }
+    // OAEP with another hash does not open it.
+    let sha256 =
+        RawRsaKeyring::from_private_key_pem("ns", "rsa", RSA_PEM, RsaPadding::OaepSha256).unwrap();
+    let sha1 =
+        RawRsaKeyring::from_private_key_pem("ns", "rsa", RSA_PEM, RsaPadding::OaepSha1).unwrap();
+    let [(_, edk)] =
+        <[_; 1]>::try_from(block_on(sha256.wrap_keys(&context("T"))).unwrap()).unwrap();
+    assert!(block_on(sha1.unwrap_key(&context("T"), &edk)).unwrap().is_none());
+    // A public-key-only keyring writes, and says why it cannot read.
+    let private = rsa::PrivateKey::from_pkcs8_pem(RSA_PEM.trim()).unwrap();
+    let public_pem = rsa::pkcs8::EncodePublicKey::to_public_key_pem(
+        private.as_public_key(),
+        rsa::pkcs8::LineEnding::LF,
+    )
+    .unwrap();
+    let writer =
+        RawRsaKeyring::from_public_key_pem("ns", "rsa", &public_pem, RsaPadding::OaepSha256)
+            .unwrap();
+    let [(plain, edk)] =
+        <[_; 1]>::try_from(block_on(writer.wrap_keys(&context("T"))).unwrap()).unwrap();
+    assert!(matches!(block_on(writer.unwrap_key(&context("T"), &edk)), Err(Error::Config(_))));
+    assert_eq!(
+        block_on(sha256.unwrap_key(&context("T"), &edk)).unwrap().unwrap().as_bytes(),
+        plain.as_bytes()
+    );
 }

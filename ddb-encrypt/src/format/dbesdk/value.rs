@@ -98,6 +98,9 @@ fn serialize_at(
             entries.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
             codec::put_u32(out, entries.len())?;
             for (key, member) in entries {
+                if key.is_empty() {
+                    return Err(SerializeError::EmptyMapKey);
+                }
                 out.extend_from_slice(&STRING);
                 codec::put_lv(out, key.as_bytes())?;
                 put_nested(out, member, depth)?;
