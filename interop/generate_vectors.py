@@ -3,7 +3,7 @@
 
 usage: generate_vectors.py OUT_DIR
 
-Writes one JSON file per offline scenario of legacy-format.md section 8 (schema:
+Writes one JSON file per offline scenario of `docs/legacy-format.md` section 8 (schema:
 tests/vectors/README.md) plus ``../serialization/python-serialize-examples.json``. Keys are fresh random bytes on every run
 except in the two ``worked-example-*`` files, whose randomness is pinned and whose bytes are checked
 against the worked examples of the spec (sections 2.3, 3, 4.3, 6.2).
@@ -403,7 +403,7 @@ def scenario_vectors():
 
     yield build_vector(
         "wrapped-aeswrap-hmacsha256-python-canonicalization",
-        "Wrapped AES provider; the Java/Python canonical-form differences of legacy-format.md 1.4 as SIGN_ONLY "
+        "Wrapped AES provider; the Java/Python canonical-form differences of `docs/legacy-format.md` 1.4 as SIGN_ONLY "
         "values: BS with high-bit bytes, U+E000 / U+FF21 vs U+1F600 in SS, M keys and attribute names, 29- and "
         "38-digit numbers, -0; partition-key-only table and no table name (signs TABLE>None<TABLE).",
         {"type": "wrapped-aes", "wrapping_key_hex": hexkey(32), "signing_key_hex": hexkey(32),
@@ -453,7 +453,7 @@ def _sha(data):
 def worked_vectors():
     static = build_vector(
         "worked-example-static-deterministic",
-        "Worked example of legacy-format.md sections 2.3, 3 and 4.3: static provider, AES key 000102..1f, "
+        "Worked example of `docs/legacy-format.md` sections 2.3, 3 and 4.3: static provider, AES key 000102..1f, "
         "HMAC key 808182..9f, table T, pk SIGN_ONLY, v ENCRYPT_AND_SIGN, x DO_NOTHING; every IV pinned to 11 x 16.",
         {"type": "static", "encryption_key_hex": SEQ(0x00), "signing_key_hex": SEQ(0x80),
          "signing_algorithm": "HmacSHA256"},
@@ -493,7 +493,7 @@ def worked_vectors():
 
     wrapped = build_vector(
         "worked-example-wrapped-deterministic",
-        "Worked example of legacy-format.md section 6.2: wrapped provider, AES KEK 404142..5f (AESWrap), HMAC key "
+        "Worked example of `docs/legacy-format.md` section 6.2: wrapped provider, AES KEK 404142..5f (AESWrap), HMAC key "
         "808182..9f, same table/item/actions as worked-example-static-deterministic; content key pinned to "
         "22 x 32 and every IV to 11 x 16.",
         {"type": "wrapped-aes", "wrapping_key_hex": SEQ(0x40), "signing_key_hex": SEQ(0x80),

@@ -100,7 +100,7 @@ pub enum Numbers {
     /// Exact, as the DB-ESDK format serializes numbers: `1.50` equals `1.5`, nothing is
     /// rounded.
     Exact,
-    /// The Python client's 28-digit form (legacy-format.md 1.2), which a legacy writer may have
+    /// The Python client's 28-digit form (`docs/legacy-format.md` 1.2), which a legacy writer may have
     /// applied to the values it encrypted.
     Python,
 }

@@ -47,7 +47,7 @@ fn tamper_matrix_over_the_typical_order() {
             if !signed {
                 continue;
             }
-            // The legacy description is not signed (legacy-format.md 2.4): skip it there.
+            // The legacy description is not signed (`docs/legacy-format.md` 2.4): skip it there.
             if name == DESCRIPTION_ATTRIBUTE && encryptor.write_format() == Format::Legacy {
                 continue;
             }

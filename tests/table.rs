@@ -264,6 +264,18 @@ async fn queries_on_a_secondary_index_with_signed_keys() {
         matches!(&error, Error::Config(m) if m.contains("no index named `ByEmail`")),
         "{error}"
     );
+
+    // A table-wide consistent default does not reach the global index (DynamoDB refuses
+    // consistent reads there); asking for one on it is refused before any request.
+    let consistent = table.clone().consistent_reads(true);
+    assert_eq!(consistent.query_index("ByStatus", &"PAID".to_owned()).await.unwrap().len(), 6);
+    assert_eq!(consistent.query(&"fay".to_owned()).await.unwrap().len(), 4);
+    let error =
+        consistent.query_index("ByStatus", &"PAID".to_owned()).consistent(true).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Config(m) if m.contains("`ByStatus` is a global secondary index")),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -158,7 +158,7 @@ fn serialization_matches_the_python_serializer() {
 
 #[test]
 fn description_is_never_signed_in_python_vectors() {
-    // The Python worked example carries exactly the description of legacy-format.md 2.3.
+    // The Python worked example carries exactly the description of `docs/legacy-format.md` 2.3.
     let file = VectorFile::load(
         workspace_root().join("tests/vectors/legacy/worked-example-static-deterministic.json"),
     )

@@ -1,4 +1,4 @@
-//! The canonical binary serialization of attribute values (legacy-format.md section 1): what is
+//! The canonical binary serialization of attribute values (`docs/legacy-format.md` section 1): what is
 //! encrypted, and what is hashed for the signature.
 #![warn(clippy::indexing_slicing, clippy::cast_possible_truncation)]
 

@@ -1,4 +1,4 @@
-//! The material description attribute `*amzn-ddb-map-desc*` (legacy-format.md section 2).
+//! The material description attribute `*amzn-ddb-map-desc*` (`docs/legacy-format.md` section 2).
 #![warn(clippy::indexing_slicing, clippy::cast_possible_truncation)]
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! The MetaStore (legacy-format.md section 6.4): versioned key material in a DynamoDB table,
+//! The MetaStore (`docs/legacy-format.md` section 6.4): versioned key material in a DynamoDB table,
 //! each row an item encrypted with the store's own provider, byte-compatible with the Python
 //! and Java `MetaStore`.
 

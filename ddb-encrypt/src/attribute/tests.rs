@@ -22,7 +22,7 @@ fn ser(value: &AttributeValue) -> Vec<u8> {
     out
 }
 
-/// The worked bytes of legacy-format.md section 1.5, produced by the Python package.
+/// The worked bytes of `docs/legacy-format.md` section 1.5, produced by the Python package.
 #[test]
 fn worked_examples_serialize_byte_exact() {
     let map = AttributeValue::M(HashMap::from([

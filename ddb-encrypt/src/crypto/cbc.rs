@@ -1,5 +1,5 @@
 //! AES-CBC with PKCS#7 padding and a prepended 16-byte IV: the legacy attribute encryption
-//! (legacy-format.md section 3).
+//! (`docs/legacy-format.md` section 3).
 
 use std::ops::Range;
 

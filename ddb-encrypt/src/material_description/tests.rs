@@ -4,7 +4,7 @@ use hex_literal::hex;
 
 use super::*;
 
-/// legacy-format.md 2.3, observed from the Python static provider.
+/// `docs/legacy-format.md` 2.3, observed from the Python static provider.
 const PYTHON_STATIC: &[u8] = &hex!(
     "00000000"
     "00000017 616d7a6e2d6464622d6d61702d7369676e696e67416c67"

@@ -16,7 +16,7 @@ fn python(text: &str) -> Result<String, NumberError> {
 
 #[test]
 fn python_form_matches_the_observed_table() {
-    // legacy-format.md 1.2, observed with the Python package.
+    // `docs/legacy-format.md` 1.2, observed with the Python package.
     let cases = [
         ("55", "55"),
         ("55.00", "55"),

@@ -1,4 +1,4 @@
-//! The Direct KMS provider (legacy-format.md section 6.3): a KMS data key per item, and the
+//! The Direct KMS provider (`docs/legacy-format.md` section 6.3): a KMS data key per item, and the
 //! encryption and signing keys derived from it with HKDF-SHA256.
 
 use std::collections::HashMap;
@@ -195,7 +195,7 @@ fn region_of(key_id: &str) -> Option<&str> {
     key_id.strip_prefix("arn:")?.split(':').nth(2).filter(|r| !r.is_empty())
 }
 
-/// The KMS encryption context of legacy-format.md 6.3: algorithms, key attributes as stored
+/// The KMS encryption context of `docs/legacy-format.md` 6.3: algorithms, key attributes as stored
 /// (S and N text as written, B as base64), and the table name.
 fn kms_context(
     context: &EncryptionContext<'_>,

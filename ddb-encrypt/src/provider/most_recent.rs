@@ -1,4 +1,4 @@
-//! The Most Recent provider (legacy-format.md section 6.4): versioned materials from a
+//! The Most Recent provider (`docs/legacy-format.md` section 6.4): versioned materials from a
 //! [`ProviderStore`] (such as the [`MetaStore`](crate::MetaStore)), the newest version cached
 //! for a time-to-live, older versions kept for reading.
 

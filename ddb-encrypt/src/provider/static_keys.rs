@@ -1,4 +1,4 @@
-//! The Static provider: the same keys for every item (legacy-format.md section 6.1).
+//! The Static provider: the same keys for every item (`docs/legacy-format.md` section 6.1).
 
 use crate::error::Result;
 use crate::material_description::MaterialDescription;

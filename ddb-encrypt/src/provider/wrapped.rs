@@ -1,5 +1,5 @@
 //! The Wrapped provider: a fresh content key per item, wrapped under a key-encryption key and
-//! stored in the item's material description (legacy-format.md section 6.2).
+//! stored in the item's material description (`docs/legacy-format.md` section 6.2).
 
 use std::fmt;
 use std::sync::Arc;

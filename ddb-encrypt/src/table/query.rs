@@ -11,7 +11,7 @@ use futures_util::stream::{self, Stream, StreamExt as _};
 use super::condition::{Condition, Placeholders, SortKeyCondition};
 use super::{BoxFuture, EncryptedTable};
 use crate::error::{Error, Result};
-use crate::item::{EncryptedItem, IndexSchema, KeyAttribute, KeyType, SortKey};
+use crate::item::{EncryptedItem, IndexKind, IndexSchema, KeyAttribute, KeyType, SortKey};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -63,7 +63,8 @@ pub struct Query<'a, T> {
     descending: bool,
     limit: Option<usize>,
     page_size: Option<usize>,
-    consistent: bool,
+    /// `.consistent(..)`, if given; else the table's default, except on global indexes.
+    consistent: Option<bool>,
 }
 
 impl<T: EncryptedItem> EncryptedTable<T> {
@@ -149,7 +150,7 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
             descending: false,
             limit: None,
             page_size: None,
-            consistent: table.consistent_reads,
+            consistent: None,
         }
     }
 
@@ -214,13 +215,34 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
         self
     }
 
-    /// A strongly consistent query (not for global indexes), whatever the table's default.
+    /// A strongly consistent query, whatever the table's default. Global secondary indexes
+    /// have no consistent reads: asking for one there is an error before any request.
+    ///
+    /// Without it, a query of the table or of a local index follows
+    /// [`EncryptedTable::consistent_reads`], and a query of a global index reads eventually
+    /// consistent data.
     pub fn consistent(mut self, consistent: bool) -> Self {
-        self.consistent = consistent;
+        self.consistent = Some(consistent);
         self
     }
 
+    /// Whether the query reads consistently: see [`Query::consistent`].
+    fn consistency(&self) -> Result<bool> {
+        let global = self.index.filter(|i| i.kind == IndexKind::Global);
+        match (self.consistent, global) {
+            (Some(true), Some(index)) => Err(Error::config(format_args!(
+                "index `{}` is a global secondary index, on which DynamoDB has no consistent \
+                 reads; drop .consistent(true), or query the table or a local index",
+                index.name
+            ))),
+            (Some(consistent), _) => Ok(consistent),
+            (None, Some(_)) => Ok(false),
+            (None, None) => Ok(self.table.consistent_reads),
+        }
+    }
+
     fn prepare(self) -> Result<(&'a EncryptedTable<T>, Prepared)> {
+        let consistent = self.consistency()?;
         let (name, value) = self.partition?;
         let mut placeholders = Placeholders::default();
         let mut key_condition = Condition::key_compare(&name, "=", value);
@@ -243,7 +265,7 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
                 values: placeholders.take_values(),
                 limit: self.limit,
                 page_size: self.page_size,
-                consistent: self.consistent,
+                consistent,
             },
         ))
     }

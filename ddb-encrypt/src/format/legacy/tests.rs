@@ -55,7 +55,7 @@ fn wrapped_provider() -> WrappedMaterialsProvider {
     )
 }
 
-/// Table `T`, `pk` SIGN_ONLY, `v` ENCRYPT_AND_SIGN, `x` DO_NOTHING: legacy-format.md 4.3.
+/// Table `T`, `pk` SIGN_ONLY, `v` ENCRYPT_AND_SIGN, `x` DO_NOTHING: `docs/legacy-format.md` 4.3.
 fn minimal() -> (TableSchema, Item) {
     let schema = TableSchema::builder("T")
         .partition_key("pk")
@@ -293,7 +293,7 @@ fn rewrite_description(stored: &Item, edit: impl FnOnce(&mut MaterialDescription
 
 #[test]
 fn legacy_description_is_unsigned_as_in_the_python_client() {
-    // legacy-format.md 2.4: changing signingAlg or adding entries still decrypts.
+    // `docs/legacy-format.md` 2.4: changing signingAlg or adding entries still decrypts.
     let (schema, plain) = minimal();
     let encryptor = ItemEncryptor::legacy(static_provider());
     let stored = block_on(encryptor.encrypt_item(&schema, plain.clone())).unwrap();
