@@ -279,6 +279,29 @@ async fn queries_on_a_secondary_index_with_signed_keys() {
 }
 
 #[tokio::test]
+async fn conditions_on_names_the_item_type_does_not_have_are_refused_before_any_request() {
+    let table = new_table().await;
+    let first = order("ivy", 1);
+    // A misspelled `not_exists` would always hold: a "create only" put would overwrite.
+    let error = table.put(&first).condition(Condition::not_exists("ordr_no")).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Config(m) if m.contains("`ordr_no`") && m.contains("did you mean `order_no`")),
+        "{error}"
+    );
+    // A misspelled comparison says the name is unknown, not that it is encrypted.
+    let error =
+        table.query(&"ivy".into()).filter(Condition::eq("statu", "PAID")).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Config(m) if m.contains("not an attribute") && m.contains("`status`")),
+        "{error}"
+    );
+    // Nothing was written by the refused put; the right name works.
+    assert_eq!(table.get(&("ivy".into(), 1)).await.unwrap(), None);
+    table.put(&first).condition(Condition::not_exists("order_no")).await.unwrap();
+    assert_eq!(table.get(&("ivy".into(), 1)).await.unwrap(), Some(first));
+}
+
+#[tokio::test]
 async fn a_scan_of_250_items_follows_pagination() {
     let counter = RequestCounter::default();
     let client = aws_sdk_dynamodb::Client::from_conf(

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::action::AttributeAction;
 use crate::convert::{self, Mode};
 use crate::error::{Error, Result};
+use crate::item::is_reserved_name;
 use crate::schema::TableSchema;
 
 /// A condition (for a conditional write or a check in a transaction) or a filter (for a query
@@ -16,7 +17,9 @@ use crate::schema::TableSchema;
 ///
 /// Comparisons may only read key, SIGN_ONLY and DO_NOTHING attributes: an encrypted value is
 /// ciphertext to DynamoDB. A condition that compares an encrypted attribute is refused with
-/// [`Error::Config`] before any request is sent. `exists`/`not_exists` work on any attribute.
+/// [`Error::Config`] before any request is sent. `exists`/`not_exists` work on any attribute of
+/// the item type. A name the item type does not have is refused too (with the closest name it
+/// has): a misspelled `not_exists` would always hold, and a misspelled comparison never.
 ///
 /// ```
 /// use ddb_encrypt::Condition;
@@ -210,7 +213,49 @@ impl Condition {
     }
 }
 
+/// The attribute exists in the item type (every stored field has its own action), or is a
+/// format's reserved attribute.
+fn known(schema: &TableSchema, name: &str) -> Result<()> {
+    if schema.actions().overrides().any(|(known, _)| known == name) || is_reserved_name(name) {
+        return Ok(());
+    }
+    let closest = schema
+        .actions()
+        .overrides()
+        .map(|(known, _)| (edit_distance(name, known), known))
+        .filter(|(distance, known)| *distance <= (known.chars().count() / 3).max(2))
+        .min();
+    let hint = closest.map_or_else(String::new, |(_, known)| format!(" (did you mean `{known}`?)"));
+    Err(Error::config(format_args!(
+        "a condition or filter names `{name}`, which is not an attribute of the item type{hint}; \
+         a misspelled name would make the condition always hold or never match"
+    )))
+}
+
+/// The Levenshtein distance between two names, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row.first().copied().unwrap_or_default();
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or_default();
+            let left = row.get(j).copied().unwrap_or_default();
+            let cost = diagonal + usize::from(ca != *cb);
+            diagonal = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = cost.min(above + 1).min(left + 1);
+            }
+        }
+    }
+    row.last().copied().unwrap_or_default()
+}
+
 fn readable(schema: &TableSchema, name: &str) -> Result<()> {
+    known(schema, name)?;
     if schema.action(name) == AttributeAction::EncryptAndSign {
         return Err(Error::config(format_args!(
             "a condition or filter compares `{name}`, which is encrypted (its stored value is \
@@ -222,8 +267,14 @@ fn readable(schema: &TableSchema, name: &str) -> Result<()> {
 
 fn render(expr: &Expr, schema: &TableSchema, p: &mut Placeholders) -> Result<String> {
     Ok(match expr {
-        Expr::Exists(name) => format!("attribute_exists({})", p.name(name)),
-        Expr::NotExists(name) => format!("attribute_not_exists({})", p.name(name)),
+        Expr::Exists(name) => {
+            known(schema, name)?;
+            format!("attribute_exists({})", p.name(name))
+        }
+        Expr::NotExists(name) => {
+            known(schema, name)?;
+            format!("attribute_not_exists({})", p.name(name))
+        }
         Expr::Compare(name, op, value) => {
             readable(schema, name)?;
             format!("{} {op} {}", p.name(name), p.value(value)?)
@@ -303,5 +354,17 @@ impl<K> SortKeyCondition<K> {
             }
             SortOp::BeginsWith(prefix) => Condition::key_begins_with(name, convert(&prefix)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn edit_distances_count_insertions_deletions_and_substitutions() {
+        assert_eq!(super::edit_distance("patientid", "patient_id"), 1);
+        assert_eq!(super::edit_distance("clinic", "clinic_id"), 3);
+        assert_eq!(super::edit_distance("ab", "ba"), 2);
+        assert_eq!(super::edit_distance("", "abc"), 3);
+        assert_eq!(super::edit_distance("é", "e"), 1);
     }
 }
