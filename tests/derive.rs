@@ -200,7 +200,7 @@ struct Everything {
     sort: i128,
     #[ddb(gsi_partition_key = "ByStatus", sign_only)]
     status_code: String,
-    #[ddb(gsi_sort_key = "ByStatus", lsi_sort_key = "ByUpdated")]
+    #[ddb(gsi_sort_key = "ByStatus", lsi_sort_key = "ByUpdated", sign_only)]
     updated_at: u64,
     big_unsigned: u128,
     small: i8,

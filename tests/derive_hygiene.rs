@@ -33,7 +33,7 @@ mod shadowed {
         pub(crate) id: ::std::string::String,
         #[ddb(sort_key)]
         pub(crate) created_at: u64,
-        #[ddb(gsi_partition_key = "ByStatus")]
+        #[ddb(gsi_partition_key = "ByStatus", sign_only)]
         pub(crate) status: ::std::string::String,
         pub(crate) lines: ::std::vec::Vec<u32>,
         pub(crate) note: ::std::option::Option<::std::string::String>,

@@ -16,7 +16,7 @@ pub struct Account {
     version: u32,
     #[ddb(gsi_partition_key = "ByOwner", sign_only)]
     owner: String,
-    #[ddb(gsi_sort_key = "ByOwner", lsi_sort_key = "ByBalance")]
+    #[ddb(gsi_sort_key = "ByOwner", lsi_sort_key = "ByBalance", sign_only)]
     balance: i64,
     #[ddb(set)]
     labels: std::collections::BTreeSet<String>,

@@ -24,9 +24,9 @@ struct Order {
     customer: String,
     #[ddb(sort_key)]
     order_no: u64,
-    #[ddb(gsi_partition_key = "ByStatus")]
+    #[ddb(gsi_partition_key = "ByStatus", sign_only)]
     status: String,
-    #[ddb(gsi_sort_key = "ByStatus")]
+    #[ddb(gsi_sort_key = "ByStatus", sign_only)]
     total_cents: u64,
     #[ddb(do_nothing)]
     ttl: Option<i64>,

@@ -89,6 +89,20 @@ fn keys_are_signed(cx: &Ctxt, cont: &Container<'_>) {
     let includes_values = cont.includes_values();
     for field in &cont.fields {
         let table_key = field.attrs.partition_key.is_some() || field.attrs.sort_key.is_some();
+        // An index key is stored in the clear for DynamoDB to index it: the field must say so.
+        let explicit = field.attrs.sign_only.is_some()
+            || field.attrs.sign_and_include.is_some()
+            || field.attrs.do_nothing.is_some();
+        if let (false, false, Some(index)) = (table_key, explicit, field.attrs.index_keys().next())
+        {
+            let role = index.word.get_ident().map(ToString::to_string).unwrap_or_default();
+            cx.error_spanned_by(
+                &index.word,
+                format!(
+                    "a #[ddb({role})] field is stored in the clear, for DynamoDB to index it: add #[ddb(sign_only)] to say so (to find items by an encrypted value, index a beacon of it instead)"
+                ),
+            );
+        }
         if let (true, true, Some(word)) = (includes_values, table_key, &field.attrs.sign_only) {
             cx.error_spanned_by(
                 word,

@@ -61,7 +61,7 @@ pub fn is_reserved_name(name: &str) -> bool {
 /// | attribute | effect |
 /// |---|---|
 /// | `#[ddb(partition_key)]`, `#[ddb(sort_key)]` | the table's key; SIGN_ONLY; the type must implement [`KeyAttribute`] |
-/// | `#[ddb(gsi_partition_key = "Index")]`, `#[ddb(gsi_sort_key = "Index")]`, `#[ddb(lsi_sort_key = "Index")]` | a secondary index key; SIGN_ONLY |
+/// | `#[ddb(gsi_partition_key = "Index")]`, `#[ddb(gsi_sort_key = "Index")]`, `#[ddb(lsi_sort_key = "Index")]` | a secondary index key; the field must also say `sign_only` (or `sign_and_include`): it is stored in the clear |
 /// | `#[ddb(sign_only)]` | stored in the clear, covered by the signature |
 /// | `#[ddb(do_nothing)]` | stored in the clear, not signed (not for keys) |
 /// | `#[ddb(rename = "name")]` | the attribute name |

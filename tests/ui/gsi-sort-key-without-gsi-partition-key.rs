@@ -4,7 +4,7 @@ use ddb_encrypt::EncryptedItem;
 struct Order {
     #[ddb(partition_key)]
     id: String,
-    #[ddb(gsi_sort_key = "ByStatus")]
+    #[ddb(gsi_sort_key = "ByStatus", sign_only)]
     status: String,
 }
 

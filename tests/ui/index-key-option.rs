@@ -4,7 +4,7 @@ use ddb_encrypt::EncryptedItem;
 struct Order {
     #[ddb(partition_key)]
     id: String,
-    #[ddb(gsi_partition_key = "ByStatus")]
+    #[ddb(gsi_partition_key = "ByStatus", sign_only)]
     status: Option<String>,
 }
 

@@ -3,7 +3,7 @@ use ddb_encrypt::EncryptedItem;
 #[derive(EncryptedItem)]
 struct Order {
     id: String,
-    #[ddb(gsi_partition_key = "ByStatus")]
+    #[ddb(gsi_partition_key = "ByStatus", sign_only)]
     status: String,
 }
 

@@ -4,7 +4,7 @@ use ddb_encrypt::EncryptedItem;
 struct Order {
     #[ddb(partition_key)]
     id: String,
-    #[ddb(lsi_sort_key = "ByTotal")]
+    #[ddb(lsi_sort_key = "ByTotal", sign_only)]
     total: u64,
 }
 

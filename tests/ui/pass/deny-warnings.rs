@@ -11,9 +11,9 @@ pub struct Order {
     id: String,
     #[ddb(sort_key)]
     created_at: u64,
-    #[ddb(gsi_partition_key = "ByStatus")]
+    #[ddb(gsi_partition_key = "ByStatus", sign_only)]
     status: String,
-    #[ddb(gsi_sort_key = "ByStatus", lsi_sort_key = "ByTotal")]
+    #[ddb(gsi_sort_key = "ByStatus", lsi_sort_key = "ByTotal", sign_only)]
     total: u64,
     #[ddb(do_nothing)]
     ttl: Option<i64>,
