@@ -35,6 +35,14 @@ fn run(target: &str, body: fn(&[u8]), at_least: usize) {
     println!("{target}: {} inputs", inputs.len());
 }
 
+/// Every committed seed of `target` passes `check`: seeds start the fuzzer past the checks
+/// that random bytes cannot pass.
+fn seeds_pass(target: &str, check: impl Fn(&[u8]) -> bool, what: &str) {
+    for (name, bytes) in inputs(target).iter().filter(|(name, _)| name.contains("/seed-")) {
+        assert!(check(bytes), "{name} does not {what}");
+    }
+}
+
 #[test]
 fn attribute_corpus() {
     run("attribute", targets::attribute, 20);
@@ -49,29 +57,21 @@ fn material_description_corpus() {
 fn decrypt_item_corpus() {
     run("decrypt_item", targets::decrypt_item, 32);
     // The seeds are items that verify and decrypt, so that fuzzing starts past the signature.
-    for (name, bytes) in inputs("decrypt_item").iter().filter(|(name, _)| name.contains("/seed-")) {
-        assert!(targets::decrypts(bytes), "{name} does not decrypt");
-    }
+    seeds_pass("decrypt_item", targets::decrypts, "decrypt");
 }
 
 #[test]
 fn dbesdk_envelope_corpus() {
     run("dbesdk_envelope", targets::dbesdk_envelope, 2);
     // The seeds are envelopes that read back, so that fuzzing starts past the parsing.
-    for (name, bytes) in
-        inputs("dbesdk_envelope").iter().filter(|(name, _)| name.contains("/seed-"))
-    {
-        assert!(targets::dbesdk_envelope_reads(bytes), "{name} does not read");
-    }
+    seeds_pass("dbesdk_envelope", targets::dbesdk_envelope_reads, "read");
 }
 
 /// The provider targets' seeds are descriptions that read back to a content key, so that
 /// fuzzing starts past the parsing, into the unwrap.
 fn provider_corpus(target: &str, body: fn(&[u8]), at_least: usize) {
     run(target, body, at_least);
-    for (name, bytes) in inputs(target).iter().filter(|(name, _)| name.contains("/seed-")) {
-        assert!(providers::unwraps(target, bytes), "{name} does not unwrap");
-    }
+    seeds_pass(target, |bytes| providers::unwraps(target, bytes), "unwrap");
     // What the seeds are made of still reads back (the providers' own round trip).
     assert!(!providers::seeds(target).is_empty(), "{target} has seeds");
 }

@@ -24,6 +24,12 @@ mod schema;
 mod table;
 mod wipe;
 
+/// Runs a future of the crate's own tests to completion.
+#[cfg(test)]
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().expect("a test runtime").block_on(future)
+}
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

@@ -2,21 +2,12 @@
 //! plaintext migration policies.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use super::*;
+use crate::block_on;
 use crate::keyring::RawAesKeyring;
 use crate::provider::{DataKey, SigningKey, StaticMaterialsProvider};
 use crate::{AttributeAction, DESCRIPTION_ATTRIBUTE, HEADER_ATTRIBUTE, SIGNATURE_ATTRIBUTE};
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("offline keys never wait"),
-    }
-}
 
 fn keyring() -> RawAesKeyring {
     RawAesKeyring::new("ns", "key", &[4; 32]).unwrap()

@@ -1,19 +1,9 @@
 //! Keyrings on their own: what they write, and that each opens only what is addressed to it.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
 use rsa::pkcs8::DecodePrivateKey;
 
 use super::*;
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("an offline keyring never waits"),
-    }
-}
+use crate::block_on;
 
 fn context(table: &str) -> EncryptionContext {
     let mut context = EncryptionContext::default();

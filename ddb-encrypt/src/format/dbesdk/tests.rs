@@ -2,9 +2,6 @@
 //! tamper matrix. Byte compatibility with the official SDK is checked by the vector files.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -15,15 +12,7 @@ use super::{FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE};
 use crate::keyring::{
     BranchKey, HierarchicalKeyring, MultiKeyring, RawAesKeyring, StaticBranchKeyStore,
 };
-use crate::{AlgorithmSuite, AttributeAction, Error, Item, ItemEncryptor, TableSchema};
-
-/// Polls once: the offline keyrings complete at once.
-fn block_on<F: Future>(future: F) -> F::Output {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("an offline keyring never waits"),
-    }
-}
+use crate::{AlgorithmSuite, AttributeAction, Error, Item, ItemEncryptor, TableSchema, block_on};
 
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_owned())

@@ -8,14 +8,11 @@ use hex_literal::hex;
 
 use super::*;
 use crate::ItemEncryptor;
+use crate::block_on;
 use crate::crypto::rng::pinned;
 use crate::provider::{
     DataKey, SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
-}
 
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_owned())

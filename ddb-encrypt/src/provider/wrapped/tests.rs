@@ -10,16 +10,13 @@ use sha1::Sha1;
 use sha2::{Sha256, Sha384, Sha512};
 
 use super::*;
+use crate::block_on;
 use crate::codec;
 use crate::crypto::rng::pinned;
 use crate::{DESCRIPTION_ATTRIBUTE, ItemEncryptor, TableSchema};
 
 const PEM: &str = include_str!("test-rsa-2048.pem");
 const CONTENT_KEY: [u8; 32] = [0x22; 32];
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
-}
 
 fn rsa_provider() -> WrappedMaterialsProvider {
     WrappedMaterialsProvider::new(
