@@ -6,6 +6,7 @@ use std::hint::black_box;
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use aws_lc_rs::encoding::AsBigEndian;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     ECDSA_P384_SHA384_ASN1, ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair, KeyPair,
@@ -45,6 +46,9 @@ fn primitives(c: &mut Criterion) {
     let pair = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_ASN1_SIGNING).expect("key pair");
     let signature = pair.sign(&rng, &[3; 48]).expect("signature");
     let public = pair.public_key().as_ref().to_vec();
+    let compressed: aws_lc_rs::encoding::EcPublicKeyCompressedBin<'_> =
+        pair.public_key().as_be_bytes().expect("compressed point");
+    let compressed = compressed.as_ref().to_vec();
     c.bench_function("p384/keygen/aws-lc-rs", |b| {
         b.iter(|| EcdsaKeyPair::generate(&ECDSA_P384_SHA384_ASN1_SIGNING));
     });
@@ -52,6 +56,12 @@ fn primitives(c: &mut Criterion) {
     c.bench_function("p384/verify/aws-lc-rs", |b| {
         b.iter(|| {
             UnparsedPublicKey::new(&ECDSA_P384_SHA384_ASN1, &public)
+                .verify(black_box(&[3; 48]), signature.as_ref())
+        });
+    });
+    c.bench_function("p384/verify-compressed-key/aws-lc-rs", |b| {
+        b.iter(|| {
+            UnparsedPublicKey::new(&ECDSA_P384_SHA384_ASN1, &compressed)
                 .verify(black_box(&[3; 48]), signature.as_ref())
         });
     });
