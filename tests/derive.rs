@@ -385,3 +385,187 @@ async fn sign_and_include_fields_bind_the_keys_too_and_write_a_version_2_header(
     moved.insert("clinic".into(), AttributeValue::S("south".into()));
     assert!(encryptor.decrypt_item(&schema, moved).await.unwrap_err().is_integrity());
 }
+
+/// Field names that serde's case rules treat specially: a leading underscore, an uppercase
+/// first letter, a non-ASCII first letter, doubled and trailing underscores, a raw identifier.
+/// (serde's camelCase panics on a non-ASCII first letter: that struct leaves it out.)
+macro_rules! renamed {
+    ($name:ident, $rule:literal) => {
+        renamed!($name, $rule, étage_niveau: u32,);
+    };
+    ($name:ident, $rule:literal, $($extra:ident: $ty:ty,)*) => {
+        #[derive(EncryptedItem, Serialize, Deserialize, Default)]
+        #[ddb(rename_all = $rule)]
+        #[serde(rename_all = $rule)]
+        #[allow(non_snake_case, reason = "the names serde's rules are tested on")]
+        struct $name {
+            #[ddb(partition_key)]
+            order_id: String,
+            _version: u32,
+            Upper_case: u32,
+            $($extra: $ty,)*
+            a__b: u32,
+            trailing_: u32,
+            r#type: u32,
+            x: u32,
+        }
+    };
+}
+
+renamed!(Lower, "lowercase");
+renamed!(Upper, "UPPERCASE");
+renamed!(Pascal, "PascalCase");
+renamed!(Camel, "camelCase",);
+renamed!(Snake, "snake_case");
+renamed!(ScreamingSnake, "SCREAMING_SNAKE_CASE");
+renamed!(Kebab, "kebab-case");
+renamed!(ScreamingKebab, "SCREAMING-KEBAB-CASE");
+
+fn names_as_serde_json_and_the_derive_give_them<T: EncryptedItem + Serialize + Default>()
+-> (BTreeSet<String>, BTreeSet<String>) {
+    let mut value = T::default();
+    let json = serde_json::to_value(&value).unwrap();
+    let json = json.as_object().unwrap().keys().cloned().collect();
+    // Keys must not be empty; every other field is a plain number.
+    let mut item = HashMap::new();
+    item.insert(T::SCHEMA.partition_key.name.to_owned(), AttributeValue::S("o-1".into()));
+    for (name, _) in T::SCHEMA.attributes {
+        item.entry((*name).to_owned()).or_insert_with(|| AttributeValue::N("1".into()));
+    }
+    value = T::from_item(item).unwrap();
+    let ours = value.to_item().unwrap().into_keys().collect();
+    (json, ours)
+}
+
+#[test]
+fn rename_all_names_every_field_exactly_as_serde_does() {
+    let results = [
+        names_as_serde_json_and_the_derive_give_them::<Lower>(),
+        names_as_serde_json_and_the_derive_give_them::<Upper>(),
+        names_as_serde_json_and_the_derive_give_them::<Pascal>(),
+        names_as_serde_json_and_the_derive_give_them::<Camel>(),
+        names_as_serde_json_and_the_derive_give_them::<Snake>(),
+        names_as_serde_json_and_the_derive_give_them::<ScreamingSnake>(),
+        names_as_serde_json_and_the_derive_give_them::<Kebab>(),
+        names_as_serde_json_and_the_derive_give_them::<ScreamingKebab>(),
+    ];
+    for (json, ours) in &results {
+        assert_eq!(json, ours);
+        assert!(ours.len() >= 7, "{ours:?}");
+    }
+    // The cases the issue names.
+    assert!(results[3].1.contains("version") && results[2].1.contains("Version"));
+    assert!(results[2].1.contains("étageNiveau"), "{:?}", results[2].1);
+}
+
+fn ninety() -> u32 {
+    90
+}
+
+/// A struct that also serves a JSON API, with the serde attributes the derive applies.
+#[derive(EncryptedItem, Serialize, Deserialize, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct Member {
+    #[ddb(partition_key)]
+    member_id: String,
+    #[serde(rename = "mail")]
+    email_address: String,
+    #[serde(default)]
+    nickname: String,
+    #[serde(default = "ninety")]
+    retention_days: u32,
+    #[serde(skip)]
+    session: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    tags: Vec<String>,
+    #[ddb(rename = "lvl")]
+    #[serde(rename = "level")]
+    level: u64,
+}
+
+#[test]
+fn serde_field_attributes_mean_for_the_item_what_they_mean_for_serde() {
+    let member = Member {
+        member_id: "m-1".into(),
+        email_address: "ada@example.com".into(),
+        nickname: String::new(),
+        retention_days: 30,
+        session: Some("s".into()),
+        tags: Vec::new(),
+        level: 3,
+    };
+    let item = member.to_item().unwrap();
+    let mut names: Vec<_> = item.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    // rename_all, rename and #[ddb(rename)] over serde's; skip; skip_serializing_if.
+    assert_eq!(names, ["lvl", "mail", "memberId", "nickname", "retentionDays"]);
+    let mut stored = HashMap::new();
+    stored.insert("memberId".to_owned(), AttributeValue::S("m-1".into()));
+    stored.insert("mail".to_owned(), AttributeValue::S("ada@example.com".into()));
+    stored.insert("lvl".to_owned(), AttributeValue::N("3".into()));
+    let read = Member::from_item(stored).unwrap();
+    // default, default = "function", and skip read back as serde would.
+    assert_eq!(read.nickname, "");
+    assert_eq!(read.retention_days, 90);
+    assert_eq!(read.session, None);
+    assert!(read.tags.is_empty());
+}
+
+/// A key newtype that claims to be a number but serializes as text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Code(String);
+
+impl ddb_encrypt::KeyAttribute for Code {
+    const KEY_TYPE: KeyType = KeyType::Number;
+}
+
+#[derive(EncryptedItem, Debug)]
+struct Keyed {
+    #[ddb(partition_key)]
+    id: Vec<u8>,
+    #[ddb(sign_only, gsi_partition_key = "ByCode")]
+    code: Code,
+}
+
+#[test]
+fn to_item_stores_keys_through_the_same_checks_as_key_item() {
+    let empty = Keyed { id: Vec::new(), code: Code("1".into()) };
+    let error = empty.to_item().unwrap_err().to_string();
+    assert!(error.contains("`id`") && error.contains("empty"), "{error}");
+    assert!(Keyed::key_item(&Vec::new()).is_err());
+    // A number key written as text is stored as the number it is looked up as, or refused.
+    let numeric = Keyed { id: vec![1], code: Code("12".into()) };
+    assert_eq!(numeric.to_item().unwrap()["code"], AttributeValue::N("12".into()));
+    let mistyped = Keyed { id: vec![1], code: Code("twelve".into()) };
+    let error = mistyped.to_item().unwrap_err().to_string();
+    assert!(error.contains("`code`"), "{error}");
+}
+
+/// Not serializable: a type parameter used only where nothing is stored.
+struct Marker;
+
+#[derive(EncryptedItem)]
+struct Tagged<M, T> {
+    #[ddb(partition_key)]
+    id: String,
+    value: T,
+    #[ddb(skip)]
+    marker: std::marker::PhantomData<M>,
+}
+
+#[derive(EncryptedItem)]
+#[ddb(bound = "T: Serialize + serde::de::DeserializeOwned + Clone")]
+struct Bounded<T> {
+    #[ddb(partition_key)]
+    id: String,
+    value: T,
+}
+
+#[test]
+fn only_type_parameters_of_stored_fields_are_bound_or_those_the_user_names() {
+    let tagged =
+        Tagged::<Marker, u32> { id: "t".into(), value: 7, marker: std::marker::PhantomData };
+    assert_eq!(tagged.to_item().unwrap()["value"], AttributeValue::N("7".into()));
+    let bounded = Bounded { id: "b".into(), value: "v".to_owned() };
+    assert_eq!(bounded.to_item().unwrap()["value"], AttributeValue::S("v".into()));
+}

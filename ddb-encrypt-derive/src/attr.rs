@@ -6,9 +6,9 @@ use syn::{Attribute, LitStr, Path};
 use crate::case::{RULES, RenameRule};
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    CONTAINER_WORDS, CRATE, DDB, DEFAULT, DO_NOTHING, FIELD_WORDS, GSI_PARTITION_KEY, GSI_SORT_KEY,
-    LSI_SORT_KEY, NUMBER, PARTITION_KEY, RENAME, RENAME_ALL, SET, SIGN_AND_INCLUDE, SIGN_ONLY,
-    SKIP, SORT_KEY, Symbol, one_of,
+    BOUND, CONTAINER_WORDS, CRATE, DDB, DEFAULT, DO_NOTHING, FIELD_WORDS, GSI_PARTITION_KEY,
+    GSI_SORT_KEY, LSI_SORT_KEY, NUMBER, PARTITION_KEY, RENAME, RENAME_ALL, SERDE, SET,
+    SIGN_AND_INCLUDE, SIGN_ONLY, SKIP, SKIP_SERIALIZING_IF, SORT_KEY, Symbol, one_of,
 };
 
 /// A word that was given, kept for the span of its error messages.
@@ -33,6 +33,10 @@ pub(crate) struct FieldAttrs {
     pub(crate) set: Flag,
     pub(crate) number: Flag,
     pub(crate) rename: Option<(Path, LitStr)>,
+    /// `#[serde(default = "path")]`: the function a missing (or skipped) field reads as.
+    pub(crate) default_fn: Option<syn::ExprPath>,
+    /// `#[serde(skip_serializing_if = "path")]`: the word and the predicate.
+    pub(crate) skip_if: Option<(Path, syn::ExprPath)>,
     pub(crate) gsi_partition_keys: Vec<IndexKey>,
     pub(crate) gsi_sort_keys: Vec<IndexKey>,
     pub(crate) lsi_sort_keys: Vec<IndexKey>,
@@ -57,6 +61,8 @@ impl FieldAttrs {
 pub(crate) struct ContainerAttrs {
     pub(crate) rename_all: Option<RenameRule>,
     pub(crate) crate_path: Option<Path>,
+    /// `#[ddb(bound = "T: Trait, ...")]`: the where-clause predicates of the impl.
+    pub(crate) bound: Option<Vec<syn::WherePredicate>>,
 }
 
 fn set_flag(cx: &Ctxt, slot: &mut Flag, meta: &ParseNestedMeta<'_>, word: Symbol) {
@@ -102,8 +108,18 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             .into_iter()
             .find(|(word, _)| path == *word);
             if let Some((word, slot)) = flag {
+                // A value or arguments are an error, but the word still counts: what follows
+                // is checked as if it were written right.
                 if meta.input.peek(syn::Token![=]) {
-                    return Err(meta.error(format!("#[ddb({word})] takes no value")));
+                    cx.syn_error(meta.error(format!(
+                        "#[ddb({word})] takes no value: write #[ddb({word})]"
+                    )));
+                    meta.value()?.parse::<syn::Expr>()?;
+                } else if meta.input.peek(syn::token::Paren) {
+                    cx.syn_error(meta.error(format!(
+                        "#[ddb({word})] takes no arguments: write #[ddb({word})]"
+                    )));
+                    meta.parse_nested_meta(|inner| skip_value(&inner))?;
                 }
                 set_flag(cx, slot, &meta, word);
                 return Ok(());
@@ -136,13 +152,121 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 }
                 return Ok(());
             }
+            if path.is_ident("encrypt") || path.is_ident("encrypt_and_sign") {
+                return Err(meta.error("fields are encrypted and signed by default: remove this word (keys are always signed plaintext; #[ddb(sign_only)] and #[ddb(do_nothing)] store a field in the clear)"));
+            }
             Err(unknown(&meta, FIELD_WORDS))
         });
         if let Err(error) = result {
             cx.syn_error(error);
         }
     }
+    serde_field(cx, attrs, &mut out);
     out
+}
+
+/// serde attributes that would change a field's stored form, and what to write instead.
+const SERDE_FIELD_REFUSALS: &[(&str, &str)] = &[
+    ("with", "wrap the field's type in a newtype whose Serialize and Deserialize convert it"),
+    (
+        "serialize_with",
+        "wrap the field's type in a newtype whose Serialize and Deserialize convert it",
+    ),
+    (
+        "deserialize_with",
+        "wrap the field's type in a newtype whose Serialize and Deserialize convert it",
+    ),
+    (
+        "flatten",
+        "declare the fields in this struct, or store the nested struct as one map attribute",
+    ),
+    ("skip_serializing", "a field is stored and read, or neither: use #[ddb(skip)]"),
+    ("skip_deserializing", "a field is stored and read, or neither: use #[ddb(skip)]"),
+    ("alias", "an item has one name per attribute: use #[ddb(rename = \"...\")]"),
+];
+
+/// serde attributes of the struct that would change how its items are stored.
+const SERDE_CONTAINER_REFUSALS: &[(&str, &str)] = &[
+    ("default", "put #[ddb(default)] on each field that may be missing"),
+    ("transparent", "an item is a struct of attributes"),
+    ("from", "an item is read field by field"),
+    ("try_from", "an item is read field by field"),
+    ("into", "an item is written field by field"),
+    ("remote", "derive on a local struct"),
+    ("tag", "declare the attribute as a field"),
+    ("deny_unknown_fields", "attributes that no field takes are wiped and dropped"),
+];
+
+/// Reports a refused serde attribute; whether `meta` was one.
+fn refuse_serde(cx: &Ctxt, meta: &ParseNestedMeta<'_>, refusals: &[(&str, &str)]) -> bool {
+    let Some((word, fix)) = refusals.iter().find(|(word, _)| meta.path.is_ident(word)) else {
+        return false;
+    };
+    cx.error_spanned_by(
+        &meta.path,
+        format!("#[serde({word})] is not applied to the DynamoDB item by #[derive(EncryptedItem)]: {fix}"),
+    );
+    true
+}
+
+/// A serde attribute's string value parsed as a function path.
+fn serde_path(meta: &ParseNestedMeta<'_>, word: Symbol) -> syn::Result<syn::ExprPath> {
+    let lit = string_value(meta, word)?;
+    lit.parse().map_err(|_| {
+        syn::Error::new_spanned(&lit, format!("#[serde({word} = \"...\")] must name a function"))
+    })
+}
+
+/// The `#[serde(...)]` attributes of a field, with serde's meaning: `rename`, `skip`, `default`
+/// (with or without a function) and `skip_serializing_if` are applied (a `#[ddb]` attribute
+/// of the same kind wins); those that would store the field in another form are refused; the
+/// rest (`bound`, `borrow`, `getter`) do not change the item and are left to serde.
+fn serde_field(cx: &Ctxt, attrs: &[Attribute], out: &mut FieldAttrs) {
+    let mut rename = None;
+    let mut skip = None;
+    let mut default = None;
+    for attr in attrs.iter().filter(|a| a.path() == SERDE) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path == RENAME && meta.input.peek(syn::token::Paren) {
+                cx.error_spanned_by(&meta.path, "#[serde(rename(serialize = ..., deserialize = ...))] is not applied to the DynamoDB item: an attribute has one name; use #[ddb(rename = \"...\")]");
+            } else if meta.path == RENAME {
+                rename = Some((meta.path.clone(), string_value(&meta, RENAME)?));
+                return Ok(());
+            } else if meta.path == SKIP {
+                skip = Some(meta.path.clone());
+            } else if meta.path == DEFAULT {
+                let function = if meta.input.peek(syn::Token![=]) {
+                    Some(serde_path(&meta, DEFAULT)?)
+                } else {
+                    None
+                };
+                default = Some((meta.path.clone(), function));
+                return Ok(());
+            } else if meta.path == SKIP_SERIALIZING_IF {
+                out.skip_if = Some((meta.path.clone(), serde_path(&meta, SKIP_SERIALIZING_IF)?));
+                return Ok(());
+            } else {
+                refuse_serde(cx, &meta, SERDE_FIELD_REFUSALS);
+            }
+            skip_value(&meta)
+        });
+        if let Err(error) = result {
+            cx.syn_error(error);
+        }
+    }
+    if out.rename.is_none() {
+        out.rename = rename;
+    }
+    if let Some((word, function)) = default {
+        out.default_fn = function;
+        // With serde's `skip`, the default is where the skipped field's value comes from.
+        if skip.is_none() && out.default.is_none() {
+            out.default = Some(word);
+        }
+    }
+    if out.skip.is_none() {
+        out.skip = skip;
+    }
 }
 
 /// The `#[ddb(...)]` attributes of the struct.
@@ -168,9 +292,26 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
                 return Ok(());
             }
             if meta.path == CRATE {
-                let path: Path = string_value(&meta, CRATE)?.parse()?;
+                let lit = string_value(&meta, CRATE)?;
+                let path: Path = lit.parse().map_err(|_| {
+                    syn::Error::new_spanned(
+                        &lit,
+                        "#[ddb(crate = \"...\")] must name a path to the ddb-encrypt crate, like \"::ddb_encrypt\"",
+                    )
+                })?;
                 if out.crate_path.replace(path).is_some() {
                     cx.error_spanned_by(&meta.path, "duplicate #[ddb(crate)] attribute");
+                }
+                return Ok(());
+            }
+            if meta.path == BOUND {
+                let lit = string_value(&meta, BOUND)?;
+                let parser = syn::punctuated::Punctuated::<syn::WherePredicate, syn::Token![,]>::parse_terminated;
+                let predicates = lit.parse_with(parser).map_err(|_| {
+                    syn::Error::new_spanned(&lit, "#[ddb(bound = \"...\")] takes where-clause predicates, like \"T: serde::Serialize + serde::de::DeserializeOwned\"")
+                })?;
+                if out.bound.replace(predicates.into_iter().collect()).is_some() {
+                    cx.error_spanned_by(&meta.path, "duplicate #[ddb(bound)] attribute");
                 }
                 return Ok(());
             }
@@ -186,7 +327,43 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
             cx.syn_error(error);
         }
     }
+    serde_container(cx, attrs, &mut out);
     out
+}
+
+/// The `#[serde(...)]` attributes of the struct: `rename_all` is applied unless
+/// `#[ddb(rename_all)]` is given; those that would change how items are stored are refused.
+fn serde_container(cx: &Ctxt, attrs: &[Attribute], out: &mut ContainerAttrs) {
+    for attr in attrs.iter().filter(|a| a.path() == SERDE) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path == RENAME_ALL && meta.input.peek(syn::token::Paren) {
+                cx.error_spanned_by(&meta.path, "#[serde(rename_all(serialize = ..., deserialize = ...))] is not applied to the DynamoDB item: an attribute has one name; use #[ddb(rename_all = \"...\")]");
+            } else if meta.path == RENAME_ALL {
+                let name = string_value(&meta, RENAME_ALL)?;
+                // serde reports an unknown rule itself.
+                if let (None, Some(rule)) = (out.rename_all, RenameRule::from_name(&name.value())) {
+                    out.rename_all = Some(rule);
+                }
+                return Ok(());
+            } else {
+                refuse_serde(cx, &meta, SERDE_CONTAINER_REFUSALS);
+            }
+            skip_value(&meta)
+        });
+        if let Err(error) = result {
+            cx.syn_error(error);
+        }
+    }
+}
+
+/// Consumes whatever an attribute word carries: `= value` or `(...)`.
+pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_value(&inner))?;
+    }
+    Ok(())
 }
 
 fn unknown(meta: &ParseNestedMeta<'_>, expected: &[Symbol]) -> syn::Error {

@@ -28,24 +28,34 @@ impl RenameRule {
         RULES.iter().find(|(n, _)| *n == name).map(|(_, rule)| *rule)
     }
 
+    /// The attribute name of a field, exactly as serde's `rename_all` names it: only ASCII
+    /// letters change case, an underscore capitalizes the next character (`PascalCase` and
+    /// `camelCase`), and `camelCase` lowers the first character of the `PascalCase` name.
     pub(crate) fn apply(self, field: &str) -> String {
         match self {
             Self::Lower | Self::Snake => field.to_owned(),
             Self::Upper | Self::ScreamingSnake => field.to_ascii_uppercase(),
             Self::Kebab => field.replace('_', "-"),
             Self::ScreamingKebab => field.to_ascii_uppercase().replace('_', "-"),
-            Self::Pascal | Self::Camel => {
+            Self::Pascal => {
                 let mut out = String::with_capacity(field.len());
-                let mut upper = self == Self::Pascal;
+                let mut capitalize = true;
                 for c in field.chars() {
                     if c == '_' {
-                        upper = true;
-                    } else if upper {
-                        out.extend(c.to_uppercase());
-                        upper = false;
+                        capitalize = true;
                     } else {
-                        out.push(c);
+                        out.push(if capitalize { c.to_ascii_uppercase() } else { c });
+                        capitalize = false;
                     }
+                }
+                out
+            }
+            Self::Camel => {
+                let mut out = Self::Pascal.apply(field);
+                // serde lowers the first byte; for a non-ASCII first letter it gives up (the
+                // derive panics), and this keeps the letter as it is.
+                if let Some(first) = out.get_mut(..1) {
+                    first.make_ascii_lowercase();
                 }
                 out
             }
@@ -72,5 +82,16 @@ mod tests {
         for (rule, expected) in cases {
             assert_eq!(rule.apply("order_id"), expected, "{rule:?}");
         }
+    }
+
+    #[test]
+    fn only_ascii_letters_change_case_and_camel_case_lowers_the_first_one() {
+        assert_eq!(RenameRule::Camel.apply("_version"), "version");
+        assert_eq!(RenameRule::Pascal.apply("_version"), "Version");
+        assert_eq!(RenameRule::Camel.apply("Upper_case"), "upperCase");
+        assert_eq!(RenameRule::Pascal.apply("étage_niveau"), "étageNiveau");
+        assert_eq!(RenameRule::Camel.apply("étage_niveau"), "étageNiveau");
+        assert_eq!(RenameRule::Upper.apply("étage"), "éTAGE");
+        assert_eq!(RenameRule::Camel.apply("_"), "");
     }
 }

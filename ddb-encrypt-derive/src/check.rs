@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use quote::ToTokens as _;
+
 use crate::ast::{Container, Field};
 use crate::attr::IndexKey;
 use crate::ctxt::Ctxt;
@@ -22,6 +24,8 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     actions_do_not_conflict(cx, cont);
     names_are_unique_and_allowed(cx, cont);
     indexes_are_complete(cx, cont);
+    indexes_are_valid(cx, cont);
+    stored_fields_own_their_data(cx, cont);
 }
 
 /// One partition key, at most one sort key, and no sort or index key without a partition key:
@@ -120,7 +124,7 @@ fn keys_are_signed(cx: &Ctxt, cont: &Container<'_>) {
         if let Some(word) = &field.attrs.skip {
             cx.error_spanned_by(
                 word,
-                format!("a #[ddb({role})] field is always stored: remove #[ddb(skip)]"),
+                format!("a #[ddb({role})] field is always stored: remove `skip`"),
             );
         }
         if let Some(word) = &field.attrs.set {
@@ -134,7 +138,13 @@ fn keys_are_signed(cx: &Ctxt, cont: &Container<'_>) {
         if let Some(word) = &field.attrs.default {
             cx.error_spanned_by(
                 word,
-                format!("a #[ddb({role})] field is always stored: remove #[ddb(default)]"),
+                format!("a #[ddb({role})] field is always stored: remove `default`"),
+            );
+        }
+        if let Some((word, _)) = &field.attrs.skip_if {
+            cx.error_spanned_by(
+                word,
+                format!("a #[ddb({role})] field is always stored: remove `skip_serializing_if`"),
             );
         }
         if let Some(word) = &field.attrs.number {
@@ -179,15 +189,12 @@ fn actions_do_not_conflict(cx: &Ctxt, cont: &Container<'_>) {
                 if let Some(word) = word {
                     cx.error_spanned_by(
                         word,
-                        format!("#[ddb(skip)] fields are not stored: remove #[ddb({name})]"),
+                        format!("skipped fields are not stored: remove `{name}`"),
                     );
                 }
             }
             if let Some((word, _)) = &attrs.rename {
-                cx.error_spanned_by(
-                    word,
-                    "#[ddb(skip)] fields are not stored: remove #[ddb(rename)]",
-                );
+                cx.error_spanned_by(word, "skipped fields are not stored: remove `rename`");
             }
         }
     }
@@ -285,6 +292,64 @@ fn indexes_are_complete(cx: &Ctxt, cont: &Container<'_>) {
                     format!("index `{index}` cannot be both global and local"),
                 );
             }
+        }
+    }
+}
+
+/// What DynamoDB refuses when it creates an index: a name outside 3-255 characters of
+/// `[A-Za-z0-9_.-]`, one attribute as both keys of a global index, and a local index sorted by
+/// a table key.
+fn indexes_are_valid(cx: &Ctxt, cont: &Container<'_>) {
+    for field in &cont.fields {
+        let attrs = &field.attrs;
+        for key in attrs.index_keys() {
+            let name = key.index.value();
+            let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+            if !(3..=255).contains(&name.len()) || !name.chars().all(allowed) {
+                cx.error_spanned_by(
+                    &key.index,
+                    format!("index name `{name}` is not one DynamoDB accepts: 3 to 255 characters of letters, digits, `_`, `.` and `-`"),
+                );
+            }
+        }
+        for sort in &attrs.gsi_sort_keys {
+            let index = sort.index.value();
+            if attrs.gsi_partition_keys.iter().any(|p| p.index.value() == index) {
+                cx.error_spanned_by(
+                    &sort.word,
+                    format!("index `{index}` has this field as both its partition and its sort key; DynamoDB needs two attributes: sort it by another field or drop the #[ddb(gsi_sort_key)]"),
+                );
+            }
+        }
+        if let (Some(table_key), Some(lsi)) =
+            (attrs.partition_key.as_ref().or(attrs.sort_key.as_ref()), attrs.lsi_sort_keys.first())
+        {
+            let role = table_key.get_ident().map(ToString::to_string).unwrap_or_default();
+            cx.error_spanned_by(
+                &lsi.word,
+                format!("{} sorts by the table's {role}, which a local index cannot: it shares the table's partition key and sorts by another attribute", describe(lsi)),
+            );
+        }
+    }
+}
+
+/// A stored field is read out of an item that `from_item` owns and then drops: it cannot
+/// borrow from it. (serde would report this as a `Deserialize` that is "not general enough",
+/// on the derive rather than the field.)
+fn stored_fields_own_their_data(cx: &Ctxt, cont: &Container<'_>) {
+    fn reference(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::Span> {
+        tokens.into_iter().find_map(|token| match token {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '&' => Some(p.span()),
+            proc_macro2::TokenTree::Group(g) => reference(g.stream()),
+            _ => None,
+        })
+    }
+    for field in cont.fields.iter().filter(|f| f.attrs.skip.is_none()) {
+        if let Some(span) = reference(field.ty.to_token_stream()) {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!("field `{}` borrows, but a field read from an item must own its value: use an owned type (`String` for `&str`, `Vec<u8>` for `&[u8]`, `Cow<'_, str>`), or #[ddb(skip)] the field", field.member),
+            ));
         }
     }
 }

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{ToTokens as _, quote, quote_spanned};
 use syn::spanned::Spanned as _;
-use syn::{DeriveInput, GenericParam, Path, parse_quote};
+use syn::{DeriveInput, Path, parse_quote};
 
 use crate::ast::{Action, Container, Field};
 use crate::check;
@@ -34,21 +34,25 @@ pub(crate) fn crate_path(path: Option<&Path>) -> TokenStream {
 
 fn expand(cont: &Container<'_>) -> TokenStream {
     let krate = crate_path(cont.attrs.crate_path.as_ref());
-    let private = quote!(#krate::__private);
+    // One import, so that a wrong `#[ddb(crate = "...")]` is one error, on its literal.
+    let private = quote!(__ddb_private);
     let ident = cont.ident;
 
-    // Every type parameter must convert through serde.
+    // The type parameters that stored fields use must convert through serde (as serde's own
+    // derive bounds them); `#[ddb(bound = "...")]` replaces these bounds.
     let mut generics = cont.generics.clone();
-    let params: Vec<_> = generics
-        .params
-        .iter()
-        .filter_map(|p| if let GenericParam::Type(t) = p { Some(t.ident.clone()) } else { None })
-        .collect();
     let where_clause = generics.make_where_clause();
-    for param in &params {
-        where_clause
-            .predicates
-            .push(parse_quote!(#param: #private::Serialize + #private::DeserializeOwned));
+    if let Some(bound) = &cont.attrs.bound {
+        where_clause.predicates.extend(bound.iter().cloned());
+    } else {
+        let stored: Vec<_> = cont.fields.iter().filter(|f| f.attrs.skip.is_none()).collect();
+        for param in cont.generics.type_params().map(|t| &t.ident) {
+            if stored.iter().any(|f| mentions(f.ty.to_token_stream(), param)) {
+                where_clause
+                    .predicates
+                    .push(parse_quote!(#param: #private::Serialize + #private::DeserializeOwned));
+            }
+        }
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
 
@@ -64,6 +68,8 @@ fn expand(cont: &Container<'_>) -> TokenStream {
 
     quote! {
         const _: () = {
+            use #krate::__private as __ddb_private;
+
             #[automatically_derived]
             impl #impl_generics #private::EncryptedItem for #ident #ty_generics #where_clause {
                 type PartitionKey = #partition_ty;
@@ -101,6 +107,15 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     }
 }
 
+/// Whether `tokens` name `ident` anywhere (a type parameter in a field's type).
+fn mentions(tokens: TokenStream, ident: &syn::Ident) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(i) => i == *ident,
+        proc_macro2::TokenTree::Group(g) => mentions(g.stream(), ident),
+        _ => false,
+    })
+}
+
 /// The table key: associated types, schema, and the typed-key functions.
 struct Keys {
     partition_ty: TokenStream,
@@ -135,6 +150,7 @@ impl Keys {
             let ty = sort.ty;
             let member = sort.member;
             let schema = key_schema(private, sort, &quote!(#private::sort_key_type::<Self>()));
+            let clone_sort = quote_spanned!(ty.span()=> <#ty as ::core::clone::Clone>::clone);
             let insert_partition =
                 insert(partition, quote!(#private::partition_key_type::<Self>()), quote!(&key.0));
             let insert_sort =
@@ -146,7 +162,7 @@ impl Keys {
                 sort_schema: quote!(#private::Some(#schema)),
                 key_ty: quote!((Self::PartitionKey, Self::SortKey)),
                 key_expr: quote! {
-                    (::core::clone::Clone::clone(&self.#partition_member), ::core::clone::Clone::clone(&self.#member))
+                    (#private::clone_partition_key::<Self>(&self.#partition_member), #clone_sort(&self.#member))
                 },
                 key_item: quote! {
                     let mut item = #private::HashMap::with_capacity(2);
@@ -164,7 +180,7 @@ impl Keys {
                 sort_ty: quote!(#private::NoSortKey),
                 sort_schema: quote!(#private::None),
                 key_ty: quote!(Self::PartitionKey),
-                key_expr: quote!(::core::clone::Clone::clone(&self.#partition_member)),
+                key_expr: quote!(#private::clone_partition_key::<Self>(&self.#partition_member)),
                 key_item: quote! {
                     let mut item = #private::HashMap::with_capacity(1);
                     #insert_partition
@@ -198,7 +214,11 @@ fn actions(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
         .collect()
 }
 
-/// `to_item`: one `put` per stored field.
+/// `to_item`: one `put` per stored field. Table and index keys are stored through the same
+/// checked conversion as `key_item`, so that a key is written exactly as it is looked up.
+///
+/// Each call names the field's type on the field's span (only paths there, no locals, which
+/// keeps macro-generated structs hygienic): a type that cannot convert is reported on its field.
 fn puts(private: &TokenStream, cont: &Container<'_>) -> (Vec<TokenStream>, usize) {
     let puts: Vec<_> = cont
         .fields
@@ -207,6 +227,23 @@ fn puts(private: &TokenStream, cont: &Container<'_>) -> (Vec<TokenStream>, usize
         .map(|f| {
             let member = f.member;
             let name = &f.name;
+            let ty = f.ty;
+            if f.is_key() {
+                let key_type = if f.attrs.partition_key.is_some() {
+                    quote!(#private::partition_key_type::<Self>())
+                } else if f.attrs.sort_key.is_some() {
+                    quote!(#private::sort_key_type::<Self>())
+                } else {
+                    quote_spanned!(ty.span()=> <#ty as #private::KeyAttribute>::KEY_TYPE)
+                };
+                let key_value = quote_spanned!(ty.span()=> #private::key_value::<#ty>);
+                return quote! {
+                    item.insert(
+                        #private::String::from(#name),
+                        #key_value(#name, #key_type, &self.#member)?,
+                    );
+                };
+            }
             let mode = if f.attrs.set.is_some() {
                 quote!(Set)
             } else if f.attrs.number.is_some() {
@@ -214,7 +251,12 @@ fn puts(private: &TokenStream, cont: &Container<'_>) -> (Vec<TokenStream>, usize
             } else {
                 quote!(Plain)
             };
-            quote!(#private::put(&mut item, #name, &self.#member, #private::Mode::#mode)?;)
+            let put = quote_spanned!(ty.span()=> #private::put::<#ty>);
+            let put = quote!(#put(&mut item, #name, &self.#member, #private::Mode::#mode)?;);
+            match &f.attrs.skip_if {
+                Some((_, predicate)) => quote!(if !#predicate(&self.#member) { #put }),
+                None => put,
+            }
         })
         .collect();
     let len = puts.len();
@@ -229,12 +271,22 @@ fn takes(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
             let member = f.member;
             let name = &f.name;
             let ty = f.ty;
+            let default_fn = f.attrs.default_fn.as_ref();
             if f.attrs.skip.is_some() {
-                quote_spanned!(ty.span()=> #member: <#ty as #private::Default>::default())
+                let default = default_fn.map_or_else(
+                    || quote_spanned!(ty.span()=> <#ty as #private::Default>::default),
+                    |function| quote!(#function),
+                );
+                quote!(#member: #default())
+            } else if let (Some(function), Some(_)) = (default_fn, &f.attrs.default) {
+                let take = quote_spanned!(ty.span()=> #private::take_or_else::<#ty>);
+                quote!(#member: #take(&mut item, #name, #function)?)
             } else if f.attrs.default.is_some() || f.attrs.set.is_some() {
-                quote_spanned!(ty.span()=> #member: #private::take_or_default::<#ty>(&mut item, #name)?)
+                let take = quote_spanned!(ty.span()=> #private::take_or_default::<#ty>);
+                quote!(#member: #take(&mut item, #name)?)
             } else {
-                quote!(#member: #private::take(&mut item, #name)?)
+                let take = quote_spanned!(ty.span()=> #private::take::<#ty>);
+                quote!(#member: #take(&mut item, #name)?)
             }
         })
         .collect()

@@ -51,9 +51,11 @@ fn stub(
     ty_generics: &TokenStream,
     where_clause: &TokenStream,
 ) -> TokenStream {
-    let private = quote!(#krate::__private);
+    let private = quote!(__ddb_private);
     quote! {
         const _: () = {
+            use #krate::__private as __ddb_private;
+
             #[automatically_derived]
             impl #impl_generics #private::EncryptedItem for #ident #ty_generics #where_clause {
                 type PartitionKey = #private::String;

@@ -8,6 +8,9 @@ use syn::{Ident, Path};
 pub(crate) struct Symbol(pub(crate) &'static str);
 
 pub(crate) const DDB: Symbol = Symbol("ddb");
+pub(crate) const SERDE: Symbol = Symbol("serde");
+/// serde's word, applied like its `#[ddb]` counterparts.
+pub(crate) const SKIP_SERIALIZING_IF: Symbol = Symbol("skip_serializing_if");
 // Field words.
 pub(crate) const PARTITION_KEY: Symbol = Symbol("partition_key");
 pub(crate) const SORT_KEY: Symbol = Symbol("sort_key");
@@ -25,6 +28,7 @@ pub(crate) const NUMBER: Symbol = Symbol("number");
 // Container words.
 pub(crate) const RENAME_ALL: Symbol = Symbol("rename_all");
 pub(crate) const CRATE: Symbol = Symbol("crate");
+pub(crate) const BOUND: Symbol = Symbol("bound");
 
 pub(crate) const FIELD_WORDS: &[Symbol] = &[
     PARTITION_KEY,
@@ -41,7 +45,7 @@ pub(crate) const FIELD_WORDS: &[Symbol] = &[
     SET,
     NUMBER,
 ];
-pub(crate) const CONTAINER_WORDS: &[Symbol] = &[RENAME_ALL, CRATE];
+pub(crate) const CONTAINER_WORDS: &[Symbol] = &[RENAME_ALL, CRATE, BOUND];
 
 impl PartialEq<Symbol> for Ident {
     fn eq(&self, word: &Symbol) -> bool {

@@ -65,14 +65,31 @@ pub fn is_reserved_name(name: &str) -> bool {
 /// | `#[ddb(sign_only)]` | stored in the clear, covered by the signature |
 /// | `#[ddb(do_nothing)]` | stored in the clear, not signed (not for keys) |
 /// | `#[ddb(rename = "name")]` | the attribute name |
-/// | `#[ddb(set)]` | a sequence of strings, numbers or bytes stored as `SS`, `NS` or `BS`; empty sets are left out and read back empty |
+/// | `#[ddb(set)]` | a sequence of strings, numbers or bytes stored as `SS`, `NS` or `BS`, each member once (numbers by value); empty sets are left out and read back empty |
 /// | `#[ddb(number)]` | a value that serializes as text (`rust_decimal::Decimal`, ...) stored as `N`, exactly |
 /// | `#[ddb(default)]` | a missing attribute reads as `Default::default()` |
 /// | `#[ddb(skip)]` | not stored; reads as `Default::default()` |
 ///
-/// On the struct: `#[ddb(rename_all = "camelCase")]` (serde's rules) and
-/// `#[ddb(crate = "path")]` for a renamed dependency. Field values convert through serde;
-/// see [`Number`](crate::Number) and the mapping table of the crate's conversions.
+/// On the struct: `#[ddb(rename_all = "camelCase")]` (serde's rules, exactly),
+/// `#[ddb(crate = "path")]` for a renamed dependency, and `#[ddb(bound = "T: Trait")]` to
+/// replace the bounds on type parameters (by default, those used by stored fields must be
+/// `Serialize + DeserializeOwned`). Field values convert through serde; see
+/// [`Number`](crate::Number) and the mapping table of the crate's conversions. A stored field
+/// owns its value (no `&str`); index names are 3 to 255 characters of `[A-Za-z0-9_.-]`.
+///
+/// # serde attributes
+///
+/// On a struct that also derives `Serialize` and `Deserialize`, serde's attributes mean for the
+/// item what they mean for serde, or do not compile:
+///
+/// - applied: `rename_all` and `rename` (a `#[ddb]` rename wins), `default` and
+///   `default = "function"`, `skip`, `skip_serializing_if = "predicate"`;
+/// - refused, each with what to write instead: `with`, `serialize_with`, `deserialize_with`,
+///   `flatten`, `skip_serializing`, `skip_deserializing`, `alias`, split renames, and on the
+///   struct `default`, `transparent`, `from`, `try_from`, `into`, `remote`, `tag` and
+///   `deny_unknown_fields`;
+/// - left to serde, since they do not change the item: `bound`, `borrow`, `getter`, `crate`,
+///   `expecting`.
 ///
 /// # The hand-written equivalent
 ///
@@ -111,8 +128,9 @@ pub fn is_reserved_name(name: &str) -> bool {
 ///
 ///     fn to_item(&self) -> Result<HashMap<String, AttributeValue>> {
 ///         let mut item = HashMap::with_capacity(7);
-///         put(&mut item, "order_id", &self.order_id, Mode::Plain)?;
-///         put(&mut item, "created_at", &self.created_at, Mode::Plain)?;
+///         // Keys are stored as they are looked up (`key_item`), or refused.
+///         item.insert("order_id".into(), key_value("order_id", KeyType::String, &self.order_id)?);
+///         item.insert("created_at".into(), key_value("created_at", KeyType::Number, &self.created_at)?);
 ///         put(&mut item, "status", &self.status, Mode::Plain)?;
 ///         put(&mut item, "ttl", &self.ttl, Mode::Plain)?; // None: left out
 ///         put(&mut item, "customer_email", &self.customer_email, Mode::Plain)?;

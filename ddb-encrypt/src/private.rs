@@ -114,6 +114,22 @@ pub fn take_or_default<T: DeserializeOwned + Default>(
     }
 }
 
+/// Reads the attribute `name`, or `default()` when it is missing (`#[serde(default = "...")]`).
+///
+/// # Errors
+///
+/// If the attribute is of another type.
+pub fn take_or_else<T: DeserializeOwned>(
+    item: &mut Item,
+    name: &'static str,
+    default: impl FnOnce() -> T,
+) -> Result<T, Error> {
+    match item.remove(name) {
+        Some(value) => convert::from_attribute_value(value).map_err(|e| conversion(name, &e)),
+        None => Ok(default()),
+    }
+}
+
 /// A key value as an attribute value, checked against its key type: DynamoDB refuses empty
 /// key values.
 ///
@@ -138,6 +154,10 @@ pub fn key_value<T: Serialize + ?Sized>(
         (Some(AttributeValue::B(b)), KeyType::Binary) if b.as_ref().is_empty() => {
             Err(fail("key values must not be empty"))
         }
+        // An empty byte vector serializes as an empty list.
+        (Some(AttributeValue::L(list)), KeyType::Binary) if list.is_empty() => {
+            Err(fail("key values must not be empty"))
+        }
         (Some(AttributeValue::S(_)), KeyType::String)
         | (Some(AttributeValue::N(_)), KeyType::Number)
         | (Some(AttributeValue::B(_)), KeyType::Binary) => {
@@ -149,6 +169,13 @@ pub fn key_value<T: Serialize + ?Sized>(
             KeyType::Binary => "a binary key must serialize as bytes (B)",
         })),
     }
+}
+
+/// A copy of the partition key, for `EncryptedItem::key`. Through the associated type, whose
+/// `KeyAttribute` bound includes `Clone`: a key type that is not a key attribute (or not
+/// `Clone`) is reported once, on the field, and not again here.
+pub fn clone_partition_key<T: EncryptedItem>(key: &T::PartitionKey) -> T::PartitionKey {
+    key.clone()
 }
 
 /// The partition key type of `T`. Read through a generic function, so that an invalid key

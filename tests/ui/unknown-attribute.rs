@@ -4,7 +4,7 @@ use ddb_encrypt::EncryptedItem;
 struct Order {
     #[ddb(partition_key)]
     id: String,
-    #[ddb(encrypt)]
+    #[ddb(hash_key)]
     email: String,
 }
 

@@ -250,8 +250,8 @@ impl SeqSerializer {
     }
 }
 
-/// `SS`, `NS` or `BS` from the members of a `#[ddb(set)]` field; nothing for an empty set,
-/// which DynamoDB cannot store.
+/// `SS`, `NS` or `BS` from the members of a `#[ddb(set)]` field, each member once; nothing
+/// for an empty set, which DynamoDB cannot store.
 fn into_set(items: Vec<Out>) -> Result<Out, ConvertError> {
     let mut strings = Vec::new();
     let mut numbers = Vec::new();
@@ -277,6 +277,18 @@ fn into_set(items: Vec<Out>) -> Result<Out, ConvertError> {
             "a #[ddb(set)] field must not mix strings, numbers and byte strings",
         ));
     }
+    // DynamoDB refuses a set with a member twice; numbers are the same member when their
+    // values are equal ("1" and "1.0").
+    let mut seen = std::collections::HashSet::new();
+    strings.retain(|s| seen.insert(s.clone().into_bytes()));
+    binaries.retain(|b| seen.insert(b.as_ref().to_vec()));
+    numbers.retain(|n| {
+        let mut value = Vec::new();
+        if crate::number::canonical_exact(n, &mut value).is_err() {
+            value = n.clone().into_bytes();
+        }
+        seen.insert(value)
+    });
     Ok(if !strings.is_empty() {
         Out::Value(AttributeValue::Ss(strings))
     } else if !numbers.is_empty() {

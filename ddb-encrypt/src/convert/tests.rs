@@ -110,6 +110,26 @@ fn set_mode_makes_sets_and_leaves_out_empty_ones() {
 }
 
 #[test]
+fn a_set_field_holds_each_member_once_as_dynamodb_requires() {
+    let strings = vec!["b".to_owned(), "a".to_owned(), "b".to_owned()];
+    assert_eq!(
+        to_attribute_value(&strings, Mode::Set).unwrap(),
+        Some(AttributeValue::Ss(vec!["b".into(), "a".into()]))
+    );
+    // Equal values are one member, however they are written.
+    let numbers: Vec<Number> = ["1", "2", "1.0"].iter().map(|n| n.parse().unwrap()).collect();
+    assert_eq!(
+        to_attribute_value(&numbers, Mode::Set).unwrap(),
+        Some(AttributeValue::Ns(vec!["1".into(), "2".into()]))
+    );
+    let binaries = vec![vec![1u8], vec![1u8]];
+    assert_eq!(
+        to_attribute_value(&binaries, Mode::Set).unwrap(),
+        Some(AttributeValue::Bs(vec![Blob::new(vec![1])]))
+    );
+}
+
+#[test]
 fn number_mode_stores_decimal_text_exactly() {
     let value =
         to_attribute_value("12345678901234567890.123456789012345678", Mode::Number).unwrap();
