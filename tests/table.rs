@@ -521,12 +521,12 @@ async fn legacy_items_through_the_table_as_the_migration_policies_say() {
     // Migrated: legacy items are refused, as such.
     let strict = table_with(LegacyPolicy::ForbidLegacyEncryptForbidLegacyDecrypt);
     let error = strict.get(&old.key()).await.unwrap_err();
-    assert!(matches!(error, Error::FormatRefused(Format::Legacy)), "{error}");
+    assert!(matches!(error.inner(), Error::FormatRefused(Format::Legacy)), "{error}");
     assert_eq!(strict.get(&new.key()).await.unwrap(), Some(new));
     // A DB-ESDK-only table (no legacy provider) refuses them too.
     let dbesdk_only = EncryptedTable::<Order>::new(client.clone(), &name, keyring()).unwrap();
     let error = dbesdk_only.get(&old.key()).await.unwrap_err();
-    assert!(matches!(error, Error::FormatRefused(Format::Legacy)), "{error}");
+    assert!(matches!(error.inner(), Error::FormatRefused(Format::Legacy)), "{error}");
 }
 
 #[tokio::test]
@@ -570,6 +570,15 @@ async fn an_item_that_fails_verification_is_one_error_and_the_stream_goes_on() {
     let numbers: Vec<_> = streamed.iter().flatten().map(|o| o.order_no).collect();
     assert_eq!(numbers, [1, 3, 4, 5]);
     assert!(streamed[1].as_ref().is_err_and(Error::is_integrity), "{:?}", streamed[1]);
+    // The failed item is named by its table and key, and by nothing it keeps secret.
+    let Err(failed) = &streamed[1] else { unreachable!() };
+    let message = failed.to_string();
+    assert!(
+        matches!(failed, Error::InItem { key, .. } if key == r#"customer = "uma", order_no = 2"#),
+        "{message}"
+    );
+    assert!(message.contains(table.table_name()) && !message.contains("uma@"), "{message}");
+    assert!(matches!(failed.inner(), Error::Integrity), "{message}");
     let scanned: Vec<_> = table.scan().page_size(2).stream().collect().await;
     assert_eq!(scanned.len(), 5);
     assert_eq!(scanned.iter().filter(|r| r.as_ref().is_err_and(Error::is_integrity)).count(), 1);

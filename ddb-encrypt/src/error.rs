@@ -23,7 +23,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// # Security
 ///
 /// No variant ever carries key bytes, plaintext, ciphertext or attribute values, in its
-/// `Display`, its `Debug` or its `source()` chain.
+/// `Display`, its `Debug` or its `source()` chain, with one exception: [`Error::InItem`] names
+/// an item that failed to read by its table and primary key, whose values are stored in the
+/// clear (values of signed or encrypted attributes never appear).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -32,6 +34,20 @@ pub enum Error {
     /// name, attribute actions).
     #[error("item signature, material description or ciphertext invalid")]
     Integrity,
+
+    /// An item read from a table failed (usually [`Error::Integrity`]): `inner` is why, and the
+    /// item is named by its table and its primary key as stored, so that it can be found among
+    /// the items of a scan, a query or a batch. [`Error::is_integrity`] and the other `is_`
+    /// methods look through it; [`Error::inner`] is the failure itself.
+    #[error("{inner} (item {key} in table `{table}`)")]
+    InItem {
+        /// The table.
+        table: String,
+        /// The item's primary key as stored, like `patient_id = "p-ada", visit = 3`.
+        key: String,
+        /// What failed.
+        inner: Box<Error>,
+    },
 
     /// The encryptor, a provider or a schema is misconfigured.
     #[error("invalid configuration: {0}")]
@@ -192,7 +208,23 @@ impl Error {
     /// Returns `true` for [`Error::Integrity`]: the stored item failed verification or
     /// decryption.
     pub fn is_integrity(&self) -> bool {
-        matches!(self, Self::Integrity)
+        matches!(self.inner(), Self::Integrity)
+    }
+
+    /// The failure itself: for [`Error::InItem`], what failed in the item; otherwise `self`.
+    ///
+    /// ```
+    /// # fn demo(error: ddb_encrypt::Error) {
+    /// if let ddb_encrypt::Error::FormatRefused(format) = error.inner() {
+    ///     eprintln!("stored as {format}: {error}");
+    /// }
+    /// # }
+    /// ```
+    pub fn inner(&self) -> &Self {
+        match self {
+            Self::InItem { inner, .. } => inner.inner(),
+            other => other,
+        }
     }
 
     /// Returns `true` if a write's condition did not hold, alone or in a transaction.

@@ -214,9 +214,23 @@ impl<T: EncryptedItem> EncryptedTable<T> {
         Ok(stored)
     }
 
-    /// The value of a stored item: verified, decrypted, converted.
+    /// The value of a stored item: verified, decrypted, converted. A failure names the item
+    /// by its key as stored ([`Error::InItem`]).
     pub(crate) async fn open(&self, stored: HashMap<String, AttributeValue>) -> Result<T> {
-        T::from_item(self.encryptor.decrypt_item(&self.schema, stored).await?)
+        let key: Vec<_> = [T::SCHEMA.partition_key.name]
+            .into_iter()
+            .chain(T::SCHEMA.sort_key.map(|k| k.name))
+            .map(|name| (name, stored.get(name).cloned()))
+            .collect();
+        let read = match self.encryptor.decrypt_item(&self.schema, stored).await {
+            Ok(item) => T::from_item(item),
+            Err(error) => Err(error),
+        };
+        read.map_err(|error| Error::InItem {
+            table: self.table_name.to_string(),
+            key: describe_key(&key),
+            inner: Box::new(error),
+        })
     }
 
     pub(crate) fn service_error<E>(
@@ -263,6 +277,32 @@ where
         message: failure.to_string(),
         source: Box::new(failure),
     }
+}
+
+/// `name = value, ...` of key attributes as stored, for errors: strings quoted and escaped,
+/// numbers as they are, binary values in base64, each cut at 100 characters.
+fn describe_key(key: &[(&str, Option<AttributeValue>)]) -> String {
+    use base64::Engine as _;
+    const MAX: usize = 100;
+    let parts: Vec<String> = key
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                Some(AttributeValue::S(s)) => format!("{s:?}"),
+                Some(AttributeValue::N(n)) => n.clone(),
+                Some(AttributeValue::B(b)) => {
+                    format!("b64:{}", base64::engine::general_purpose::STANDARD.encode(b))
+                }
+                Some(other) => format!("<{}>", crate::convert::type_name(other)),
+                None => "<missing>".to_owned(),
+            };
+            match value.char_indices().nth(MAX) {
+                Some((cut, _)) => format!("{name} = {}…", &value[..cut]),
+                None => format!("{name} = {value}"),
+            }
+        })
+        .collect();
+    parts.join(", ")
 }
 
 /// The size of an item as DynamoDB counts it (names plus values; numbers counted by their
@@ -386,7 +426,8 @@ impl<'a, T: EncryptedItem + Sync> IntoFuture for Put<'a, T> {
 /// # Errors
 ///
 /// [`Error::Integrity`] if the stored item was altered, [`Error::Conversion`] if it does not
-/// fit `T`, [`Error::Service`] if DynamoDB fails, and provider errors.
+/// fit `T` (both inside [`Error::InItem`], which names the item by its key),
+/// [`Error::Service`] if DynamoDB fails, and provider errors.
 #[must_use = "a Get does nothing until awaited"]
 pub struct Get<'a, T: EncryptedItem> {
     table: &'a EncryptedTable<T>,
@@ -479,5 +520,28 @@ where
                 .map_err(|e| table.service_error("DeleteItem", &e))?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_item_is_named_by_its_key_as_stored_escaped_and_cut() {
+        let long = "x".repeat(150);
+        let key = [
+            ("id", Some(AttributeValue::S("a\"b\n".into()))),
+            ("n", Some(AttributeValue::N("-1.5".into()))),
+            ("bin", Some(AttributeValue::B(vec![1, 2, 255].into()))),
+            ("gone", None),
+            ("long", Some(AttributeValue::S(long))),
+        ];
+        let described = describe_key(&key);
+        let expected = format!(
+            r#"id = "a\"b\n", n = -1.5, bin = b64:AQL/, gone = <missing>, long = "{}…"#,
+            "x".repeat(99)
+        );
+        assert_eq!(described, expected);
     }
 }

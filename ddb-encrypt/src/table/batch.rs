@@ -98,7 +98,8 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
     /// # Errors
     ///
     /// [`Error::Unprocessed`] if DynamoDB still had not read some keys after its retries;
-    /// [`Error::Service`]; [`Error::Integrity`] or [`Error::Conversion`] for an item.
+    /// [`Error::Service`]; [`Error::InItem`] for an item that does not read back (naming it by
+    /// its key; [`Error::is_integrity`] if it fails verification).
     pub async fn batch_get(&self, keys: &[T::Key]) -> Result<Vec<T>> {
         let mut key_items = Vec::with_capacity(keys.len());
         for key in keys {

@@ -22,8 +22,8 @@ type Item = HashMap<String, AttributeValue>;
 ///
 /// [`Error::Config`] before any request for an unknown index, a key of the wrong type, or a
 /// filter that compares an encrypted attribute; [`Error::Service`] if a request fails, which
-/// ends the query. An item that cannot be read ([`Error::Integrity`] if it fails verification,
-/// [`Error::Conversion`], ...) does not end it: [`Query::stream`] yields that item's error and
+/// ends the query. An item that cannot be read ([`Error::InItem`], naming the item by its key,
+/// with [`Error::Integrity`] inside if it fails verification) does not end it: [`Query::stream`] yields that item's error and
 /// goes on with the next item, and awaiting the query reads every item, then returns
 /// [`Error::UnreadableItems`] with the number of items that failed.
 ///

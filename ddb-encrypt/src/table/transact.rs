@@ -158,8 +158,9 @@ where
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for more than 100 keys; [`Error::Service`]; [`Error::Integrity`] or
-    /// [`Error::Conversion`] for an item.
+    /// [`Error::Config`] for more than 100 keys; [`Error::Service`]; [`Error::InItem`] for an
+    /// item that does not read back (naming it by its key; [`Error::is_integrity`] if it fails
+    /// verification).
     pub async fn transact_get(&self, keys: &[T::Key]) -> Result<Vec<Option<T>>> {
         if keys.len() > MAX_TRANSACTION {
             return Err(Error::config(format_args!(
