@@ -42,7 +42,7 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
         balance_cents: 123_456,
     };
     accounts.put(&account).await?;
-    let read = accounts.get(&("acc-1".into(), "eu".into())).await?;
+    let read = accounts.get(("acc-1", "eu")).await?;
     assert_eq!(read.as_ref(), Some(&account));
     println!("read back with the KMS data key: {read:?}");
     Ok(())

@@ -49,7 +49,7 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
     provider.invalidate();
     notes.put(&Note { id: 2, text: format!("written with version {version}") }).await?;
     for id in [1, 2] {
-        println!("{:?}", notes.get(&id).await?);
+        println!("{:?}", notes.get(id).await?);
     }
     Ok(())
 }

@@ -120,11 +120,8 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
     ] {
         orders.put(&order(at, status, sku)).await?;
     }
-    let recent = orders
-        .query(&"cust-42".into())
-        .sort_key(SortKeyCondition::gt(1_795_785_650))
-        .descending()
-        .await?;
+    let recent =
+        orders.query("cust-42").sort_key(SortKeyCondition::gt(1_795_785_650)).descending().await?;
     println!("query cust-42, created after 1795785650, newest first: {} orders", recent.len());
     for o in &recent {
         println!("  {} {:?} {}", o.created_at, o.status, o.lines[0].sku);

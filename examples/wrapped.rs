@@ -43,7 +43,7 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
         diagnosis: "fine".into(),
     };
     patients.put(&patient).await?;
-    let read = patients.get(&"p-1".to_owned()).await?;
+    let read = patients.get("p-1").await?;
     assert_eq!(read.as_ref(), Some(&patient));
     println!("read back: {read:?}");
     Ok(())

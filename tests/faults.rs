@@ -59,7 +59,7 @@ async fn when_the_server_goes_away_no_write_is_reported_done() {
     }
     let batch: Vec<Event> = (30..40).map(event).collect();
     assert!(table.batch_put(&batch).await.unwrap_err().is_unreachable());
-    assert!(table.get(&"e-1".to_owned()).await.unwrap_err().is_unreachable());
+    assert!(table.get("e-1").await.unwrap_err().is_unreachable());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -90,7 +90,7 @@ async fn a_conditional_put_losing_a_race_says_so() {
         }
     }
     assert_eq!(winners.len(), 1, "exactly one create-only put wins");
-    let stored = table.get(&"contested".to_owned()).await.unwrap().unwrap();
+    let stored = table.get("contested").await.unwrap().unwrap();
     assert_eq!(stored.writer, winners[0]);
     assert_eq!(stored.payload, format!("written by {}", winners[0]));
 }
@@ -260,6 +260,6 @@ async fn an_attribute_of_an_unknown_type_is_an_error_not_a_panic() {
 
     // Through the table: an error, never a panic, never a value.
     let table = EncryptedTable::<Event>::legacy(client, "t", wrapped()).unwrap();
-    let error = table.get(&"e-1".to_owned()).await.unwrap_err();
+    let error = table.get("e-1").await.unwrap_err();
     assert!(matches!(error.inner(), ddb_encrypt::Error::FormatRefused(_)), "{error}");
 }

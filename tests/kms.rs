@@ -94,7 +94,7 @@ async fn direct_kms_makes_one_data_key_per_put_in_both_formats() {
         }
         assert_eq!(kms_calls.count("GenerateDataKey"), 5, "{label}");
         for n in 0..5 {
-            assert_eq!(table.get(&("ann".into(), n)).await.unwrap(), Some(secret("ann", n)));
+            assert_eq!(table.get(("ann", n)).await.unwrap(), Some(secret("ann", n)));
         }
         assert_eq!(kms_calls.count("Decrypt"), 5, "{label}");
 
@@ -232,7 +232,7 @@ async fn kms_failures_are_clear_errors_and_nothing_is_written() {
         AwsKmsMaterialsProvider::new(disabled, &key),
     )
     .unwrap();
-    let error = reader.get(&("bo".into(), 4)).await.unwrap_err();
+    let error = reader.get(("bo", 4)).await.unwrap_err();
     let message = error.to_string();
     assert!(
         matches!(error, Error::Provider { .. }) && message.contains("DisabledException"),
@@ -250,7 +250,7 @@ async fn kms_failures_are_clear_errors_and_nothing_is_written() {
             AwsKmsMaterialsProvider::new(refusing, &key),
         )
         .unwrap();
-        let error = reader.get(&("bo".into(), 4)).await.unwrap_err();
+        let error = reader.get(("bo", 4)).await.unwrap_err();
         assert!(error.is_integrity(), "{code}: {error}");
     }
 }
@@ -273,7 +273,7 @@ async fn an_item_made_under_another_kms_key_is_refused_even_when_the_reader_may_
     .unwrap();
     reader.create_table().await.unwrap();
     reader.put(&secret("ann", 1)).await.unwrap();
-    assert_eq!(reader.get(&("ann".into(), 1)).await.unwrap(), Some(secret("ann", 1)));
+    assert_eq!(reader.get(("ann", 1)).await.unwrap(), Some(secret("ann", 1)));
     for (label, writer) in kms_writers() {
         let forger = EncryptedTable::<Secret>::with_encryptor(
             aws.dynamodb(),
@@ -282,7 +282,7 @@ async fn an_item_made_under_another_kms_key_is_refused_even_when_the_reader_may_
         )
         .unwrap();
         forger.put(&secret("mallory", 2)).await.unwrap();
-        let error = reader.get(&("mallory".into(), 2)).await.unwrap_err();
+        let error = reader.get(("mallory", 2)).await.unwrap_err();
         assert!(error.is_integrity(), "{label}: {error}");
     }
 }
@@ -369,8 +369,8 @@ async fn most_recent_creates_version_zero_rotates_and_reads_every_version() {
         ItemEncryptor::legacy(cold),
     )
     .unwrap();
-    assert_eq!(reader.get(&("cat".into(), 1)).await.unwrap(), Some(secret("cat", 1)));
-    assert_eq!(reader.get(&("cat".into(), 2)).await.unwrap(), Some(secret("cat", 2)));
+    assert_eq!(reader.get(("cat", 1)).await.unwrap(), Some(secret("cat", 1)));
+    assert_eq!(reader.get(("cat", 2)).await.unwrap(), Some(secret("cat", 2)));
 }
 
 #[tokio::test]
@@ -470,7 +470,7 @@ async fn most_recent_over_a_kms_protected_meta_table_makes_no_kms_call_per_item(
     for n in 0..20 {
         table.put(&secret("dan", n)).await.unwrap();
     }
-    assert_eq!(table.query(&"dan".into()).await.unwrap().len(), 20);
+    assert_eq!(table.query("dan").await.unwrap().len(), 20);
     // One data key for the version-0 row, nothing per item.
     assert_eq!(kms_calls.count("GenerateDataKey"), 1, "{:?}", kms_calls.counts());
     assert_eq!(kms_calls.count("Decrypt"), 0, "{:?}", kms_calls.counts());
@@ -493,7 +493,7 @@ async fn a_dynamodb_answer_that_does_not_parse_never_shows_item_values_in_the_er
         AwsKmsMaterialsProvider::new(aws.kms(), &key),
     )
     .unwrap();
-    let error = table.get(&("ann".into(), 1)).await.unwrap_err();
+    let error = table.get(("ann", 1)).await.unwrap_err();
     assert!(matches!(error, Error::Service { .. }), "{error}");
     let shown = everything_shown(&error);
     assert!(shown.contains("GetItem"), "{shown}");

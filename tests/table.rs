@@ -5,14 +5,17 @@
 
 use std::collections::HashSet;
 
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
 use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::provider::{
     DataKey, SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
-    AttributeValue, Condition, DESCRIPTION_ATTRIBUTE, EncryptedItem, EncryptedTable, Error,
-    FOOTER_ATTRIBUTE, Format, HEADER_ATTRIBUTE, ItemEncryptor, LegacyPolicy, SIGNATURE_ATTRIBUTE,
-    SortKeyCondition, TransactWrite,
+    AttributeValue, CancellationReason, Condition, DESCRIPTION_ATTRIBUTE, EncryptedItem,
+    EncryptedTable, Error, FOOTER_ATTRIBUTE, Format, HEADER_ATTRIBUTE, ItemEncryptor, LegacyPolicy,
+    SIGNATURE_ATTRIBUTE, SortKeyCondition, Transaction,
 };
 use ddb_encrypt_dev::interceptors::{FaultMode, RequestCounter, UnprocessedFaults};
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
@@ -97,8 +100,8 @@ async fn put_then_get_and_the_stored_form() {
     let table = new_table().await;
     let ada = order("ada", 1);
     table.put(&ada).await.unwrap();
-    assert_eq!(table.get(&("ada".into(), 1)).await.unwrap(), Some(ada.clone()));
-    assert_eq!(table.get(&("ada".into(), 2)).await.unwrap(), None);
+    assert_eq!(table.get(("ada", 1)).await.unwrap(), Some(ada.clone()));
+    assert_eq!(table.get(("ada", 2)).await.unwrap(), None);
 
     // As stored: keys and signed attributes in the clear, everything else binary ciphertext.
     let stored = raw_item(&table, "ada", 1).await.unwrap();
@@ -146,7 +149,7 @@ async fn an_item_altered_in_the_table_fails_with_the_integrity_error() {
             .send()
             .await
             .unwrap();
-        let error = table.get(&("bob".into(), 7)).await.unwrap_err();
+        let error = table.get(("bob", 7)).await.unwrap_err();
         assert!(error.is_integrity(), "{name}: {error}");
     }
 
@@ -154,7 +157,7 @@ async fn an_item_altered_in_the_table_fails_with_the_integrity_error() {
     let mut altered = stored.clone();
     altered.insert("ttl".into(), AttributeValue::N("5".into()));
     client.put_item().table_name(table.table_name()).set_item(Some(altered)).send().await.unwrap();
-    assert_eq!(table.get(&("bob".into(), 7)).await.unwrap().unwrap().ttl, Some(5));
+    assert_eq!(table.get(("bob", 7)).await.unwrap().unwrap().ttl, Some(5));
     let _ = key;
 }
 
@@ -177,7 +180,7 @@ async fn conditional_writes() {
         .condition(Condition::eq("status", "PAID").and(Condition::exists("ttl")))
         .await
         .unwrap();
-    assert_eq!(table.get(&("cy".into(), 2)).await.unwrap().unwrap().email, "new@example.com");
+    assert_eq!(table.get(("cy", 2)).await.unwrap().unwrap().email, "new@example.com");
 
     // A condition that would read an encrypted attribute is refused before any request.
     let mut third = changed.clone();
@@ -188,7 +191,7 @@ async fn conditional_writes() {
         matches!(&error, Error::Config(m) if m.contains("`email`") && m.contains("encrypted")),
         "{error}"
     );
-    assert_eq!(table.get(&("cy".into(), 2)).await.unwrap().unwrap().email, "new@example.com");
+    assert_eq!(table.get(("cy", 2)).await.unwrap().unwrap().email, "new@example.com");
 
     // Deletes, with and without a condition.
     let key = ("cy".to_owned(), 2);
@@ -205,37 +208,26 @@ async fn queries_by_partition_and_sort_key() {
     table.put(&order("eve", 1)).await.unwrap();
 
     let numbers = |orders: Vec<Order>| orders.into_iter().map(|o| o.order_no).collect::<Vec<_>>();
-    assert_eq!(numbers(table.query(&"dee".into()).await.unwrap()), (1..=10).collect::<Vec<_>>());
+    assert_eq!(numbers(table.query("dee").await.unwrap()), (1..=10).collect::<Vec<_>>());
     assert_eq!(
-        numbers(
-            table.query(&"dee".into()).sort_key(SortKeyCondition::between(3, 5)).await.unwrap()
-        ),
+        numbers(table.query("dee").sort_key(SortKeyCondition::between(3, 5)).await.unwrap()),
         [3, 4, 5]
     );
     assert_eq!(
-        numbers(table.query(&"dee".into()).sort_key(SortKeyCondition::gt(8)).await.unwrap()),
+        numbers(table.query("dee").sort_key(SortKeyCondition::gt(8)).await.unwrap()),
         [9, 10]
     );
-    assert_eq!(
-        numbers(table.query(&"dee".into()).sort_key(SortKeyCondition::eq(4)).await.unwrap()),
-        [4]
-    );
-    assert_eq!(
-        numbers(table.query(&"dee".into()).descending().limit(3).await.unwrap()),
-        [10, 9, 8]
-    );
-    let paid = table.query(&"dee".into()).filter(Condition::eq("status", "PAID")).await.unwrap();
+    assert_eq!(numbers(table.query("dee").sort_key(SortKeyCondition::eq(4)).await.unwrap()), [4]);
+    assert_eq!(numbers(table.query("dee").descending().limit(3).await.unwrap()), [10, 9, 8]);
+    let paid = table.query("dee").filter(Condition::eq("status", "PAID")).await.unwrap();
     assert_eq!(numbers(paid), [2, 4, 6, 8, 10]);
     // Pages of 3, streamed.
     let streamed: Vec<Order> =
-        table.query(&"dee".into()).page_size(3).stream().try_collect().await.unwrap();
+        table.query("dee").page_size(3).stream().try_collect().await.unwrap();
     assert_eq!(streamed.len(), 10);
 
-    let error = table
-        .query(&"dee".into())
-        .filter(Condition::begins_with("email", "dee"))
-        .await
-        .unwrap_err();
+    let error =
+        table.query("dee").filter(Condition::begins_with("email", "dee")).await.unwrap_err();
     assert!(matches!(&error, Error::Config(m) if m.contains("`email`")), "{error}");
 }
 
@@ -246,20 +238,20 @@ async fn queries_on_a_secondary_index_with_signed_keys() {
         ["fay", "gus", "hal"].iter().flat_map(|c| (1..=4).map(|n| order(c, n))).collect();
     table.batch_put(&orders).await.unwrap();
 
-    let paid = table.query_index("ByStatus", &"PAID".to_owned()).await.unwrap();
+    let paid = table.query_index("ByStatus", "PAID".to_owned()).await.unwrap();
     assert_eq!(paid.len(), 6);
     assert!(paid.iter().all(|o| o.status == "PAID"));
     let big = table
-        .query_index("ByStatus", &"PAID".to_owned())
+        .query_index("ByStatus", "PAID".to_owned())
         .index_sort_key(SortKeyCondition::ge(400u64))
         .await
         .unwrap();
     assert_eq!(big.len(), 3);
     assert!(big.iter().all(|o| o.order_no == 4));
 
-    let error = table.query_index("ByStatus", &7u64).await.unwrap_err();
+    let error = table.query_index("ByStatus", 7u64).await.unwrap_err();
     assert!(matches!(&error, Error::Config(m) if m.contains("type S")), "{error}");
-    let error = table.query_index("ByEmail", &"x".to_owned()).await.unwrap_err();
+    let error = table.query_index("ByEmail", "x".to_owned()).await.unwrap_err();
     assert!(
         matches!(&error, Error::Config(m) if m.contains("no index named `ByEmail`")),
         "{error}"
@@ -268,10 +260,10 @@ async fn queries_on_a_secondary_index_with_signed_keys() {
     // A table-wide consistent default does not reach the global index (DynamoDB refuses
     // consistent reads there); asking for one on it is refused before any request.
     let consistent = table.clone().consistent_reads(true);
-    assert_eq!(consistent.query_index("ByStatus", &"PAID".to_owned()).await.unwrap().len(), 6);
-    assert_eq!(consistent.query(&"fay".to_owned()).await.unwrap().len(), 4);
+    assert_eq!(consistent.query_index("ByStatus", "PAID".to_owned()).await.unwrap().len(), 6);
+    assert_eq!(consistent.query("fay").await.unwrap().len(), 4);
     let error =
-        consistent.query_index("ByStatus", &"PAID".to_owned()).consistent(true).await.unwrap_err();
+        consistent.query_index("ByStatus", "PAID".to_owned()).consistent(true).await.unwrap_err();
     assert!(
         matches!(&error, Error::Config(m) if m.contains("`ByStatus` is a global secondary index")),
         "{error}"
@@ -289,16 +281,15 @@ async fn conditions_on_names_the_item_type_does_not_have_are_refused_before_any_
         "{error}"
     );
     // A misspelled comparison says the name is unknown, not that it is encrypted.
-    let error =
-        table.query(&"ivy".into()).filter(Condition::eq("statu", "PAID")).await.unwrap_err();
+    let error = table.query("ivy").filter(Condition::eq("statu", "PAID")).await.unwrap_err();
     assert!(
         matches!(&error, Error::Config(m) if m.contains("not an attribute") && m.contains("`status`")),
         "{error}"
     );
     // Nothing was written by the refused put; the right name works.
-    assert_eq!(table.get(&("ivy".into(), 1)).await.unwrap(), None);
+    assert_eq!(table.get(("ivy", 1)).await.unwrap(), None);
     table.put(&first).condition(Condition::not_exists("order_no")).await.unwrap();
-    assert_eq!(table.get(&("ivy".into(), 1)).await.unwrap(), Some(first));
+    assert_eq!(table.get(("ivy", 1)).await.unwrap(), Some(first));
 }
 
 #[tokio::test]
@@ -364,7 +355,7 @@ async fn unprocessed_batch_items_are_retried_until_done() {
         encryptor(),
     )
     .unwrap();
-    assert_eq!(plain.query(&"jo".into()).await.unwrap().len(), 60);
+    assert_eq!(plain.query("jo").await.unwrap().len(), 60);
 
     let faults = UnprocessedFaults::new(FaultMode::WithholdHalf, 4);
     let client = aws_sdk_dynamodb::Client::from_conf(
@@ -403,45 +394,145 @@ async fn items_that_stay_unprocessed_are_reported_never_dropped() {
 async fn transactions_are_all_or_nothing() {
     let table = new_table().await;
     let (a, b, c) = (order("lu", 1), order("lu", 2), order("lu", 3));
-    table
-        .transact_write(vec![
-            TransactWrite::put(&a),
-            TransactWrite::put(&b).condition(Condition::not_exists("customer")),
-        ])
+    Transaction::new()
+        .put(&table, &a)
+        .put_if(&table, &b, Condition::not_exists("customer"))
         .await
         .unwrap();
     assert_eq!(
-        table.transact_get(&[a.key(), c.key(), b.key()]).await.unwrap(),
+        table.transact_get([a.key(), c.key(), b.key()]).await.unwrap(),
         [Some(a.clone()), None, Some(b.clone())]
     );
 
-    // A failing condition check cancels the put beside it: nothing is written.
-    let error = table
-        .transact_write(vec![
-            TransactWrite::put(&c),
-            TransactWrite::condition_check(&a.key(), Condition::eq("status", "REFUNDED")),
-        ])
+    // A failing condition check cancels the put beside it: nothing is written, and the error
+    // says which operation was refused and why.
+    let error = Transaction::new()
+        .put(&table, &c)
+        .condition_check(&table, a.key(), Condition::eq("status", "REFUNDED"))
         .await
         .unwrap_err();
     assert!(error.is_transaction_canceled() && error.is_conditional_check_failed(), "{error}");
-    assert_eq!(table.get(&c.key()).await.unwrap(), None);
+    let Error::TransactionCanceled { operations } = &error else { panic!("{error}") };
+    let reasons: Vec<_> = operations.iter().map(|o| (o.operation, o.reason.clone())).collect();
+    assert_eq!(
+        reasons,
+        [("Put", None), ("ConditionCheck", Some(CancellationReason::ConditionalCheckFailed))]
+    );
+    assert!(error.to_string().contains("operation 2 (ConditionCheck on `"), "{error}");
+    assert_eq!(table.get(c.key()).await.unwrap(), None);
 
     // A delete and a put in one transaction.
-    table
-        .transact_write(vec![TransactWrite::delete(&a.key()), TransactWrite::put(&c)])
-        .await
-        .unwrap();
-    assert_eq!(table.get(&a.key()).await.unwrap(), None);
-    assert_eq!(table.get(&c.key()).await.unwrap(), Some(c));
+    Transaction::new().delete(&table, a.key()).put(&table, &c).await.unwrap();
+    assert_eq!(table.get(a.key()).await.unwrap(), None);
+    assert_eq!(table.get(c.key()).await.unwrap(), Some(c));
     // A condition on an encrypted attribute is refused before the request.
-    let error = table
-        .transact_write(vec![
-            TransactWrite::delete(&b.key()).condition(Condition::eq("email", "x")),
-        ])
+    let error = Transaction::new()
+        .delete_if(&table, b.key(), Condition::eq("email", "x"))
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Config(_)), "{error}");
-    assert!(table.get(&b.key()).await.unwrap().is_some());
+    assert!(table.get(b.key()).await.unwrap().is_some());
+    // So is an empty transaction.
+    assert!(matches!(Transaction::new().await, Err(Error::Config(_))));
+}
+
+#[derive(EncryptedItem, Debug, Clone, PartialEq)]
+struct Patient {
+    #[ddb(partition_key)]
+    patient_id: String,
+    name: String,
+}
+
+#[derive(EncryptedItem, Debug, Clone, PartialEq)]
+struct Visit {
+    #[ddb(partition_key)]
+    patient_id: String,
+    #[ddb(sort_key)]
+    at: u64,
+    notes: String,
+}
+
+#[tokio::test]
+async fn a_visit_is_put_only_if_its_patient_exists_in_another_table() {
+    let client = LocalAws::shared().dynamodb();
+    let patients = EncryptedTable::<Patient>::with_encryptor(
+        client.clone(),
+        unique_name("patients"),
+        encryptor(),
+    )
+    .unwrap();
+    let visits =
+        EncryptedTable::<Visit>::with_encryptor(client.clone(), unique_name("visits"), encryptor())
+            .unwrap();
+    patients.create_table().await.unwrap();
+    visits.create_table().await.unwrap();
+    // A plaintext audit table, written with the SDK's own operation in the same transaction.
+    let audit = unique_name("audit");
+    client
+        .create_table()
+        .table_name(&audit)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let audit_entry = |id: &str| {
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&audit)
+            .item("id", AttributeValue::S(id.to_owned()))
+            .build()
+            .unwrap();
+        aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build()
+    };
+    let put_visit = |visit: &'static Visit, entry: &str| {
+        Transaction::new()
+            .condition_check(&patients, visit.patient_id.as_str(), Condition::exists("patient_id"))
+            .put(&visits, visit)
+            .sdk_operation(audit_entry(entry))
+    };
+    let visit: &'static Visit =
+        Box::leak(Box::new(Visit { patient_id: "p-ada".into(), at: 1, notes: "checkup".into() }));
+
+    // No patient: nothing is written, in any of the three tables.
+    let error = put_visit(visit, "e-1").await.unwrap_err();
+    assert!(error.is_conditional_check_failed(), "{error}");
+    let Error::TransactionCanceled { operations } = &error else { panic!("{error}") };
+    assert_eq!(operations[0].table, patients.table_name());
+    assert_eq!(operations[0].reason, Some(CancellationReason::ConditionalCheckFailed));
+    assert_eq!(visits.get(("p-ada", 1)).await.unwrap(), None);
+    let entry = client.get_item().table_name(&audit).key("id", AttributeValue::S("e-1".into()));
+    assert!(entry.send().await.unwrap().item.is_none());
+
+    // The patient exists: all three are written, the visit encrypted.
+    patients.put(&Patient { patient_id: "p-ada".into(), name: "Ada".into() }).await.unwrap();
+    put_visit(visit, "e-2").await.unwrap();
+    assert_eq!(visits.get(("p-ada", 1)).await.unwrap().as_ref(), Some(visit));
+    let stored = client
+        .get_item()
+        .table_name(visits.table_name())
+        .key("patient_id", AttributeValue::S("p-ada".into()))
+        .key("at", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert!(stored["notes"].is_b(), "the visit's notes are encrypted");
+    let entry = client.get_item().table_name(&audit).key("id", AttributeValue::S("e-2".into()));
+    assert!(entry.send().await.unwrap().item.is_some());
 }
 
 #[tokio::test]
@@ -509,23 +600,23 @@ async fn legacy_items_through_the_table_as_the_migration_policies_say() {
     let stored = raw_item(&table, "ned", 1).await.unwrap();
     assert!(stored[SIGNATURE_ATTRIBUTE].is_b() && stored[DESCRIPTION_ATTRIBUTE].is_b());
     assert_eq!(Format::of(&stored), Some(Format::Legacy));
-    assert_eq!(table.get(&old.key()).await.unwrap(), Some(old.clone()));
+    assert_eq!(table.get(old.key()).await.unwrap(), Some(old.clone()));
 
     // Every reader migrated: new items in the DB-ESDK format, old ones still read.
     let migrating = table_with(LegacyPolicy::ForbidLegacyEncryptAllowLegacyDecrypt);
     let new = order("ned", 2);
     migrating.put(&new).await.unwrap();
     assert_eq!(Format::of(&raw_item(&table, "ned", 2).await.unwrap()), Some(Format::DbEsdk));
-    assert_eq!(migrating.query(&"ned".into()).await.unwrap(), [old.clone(), new.clone()]);
+    assert_eq!(migrating.query("ned").await.unwrap(), [old.clone(), new.clone()]);
 
     // Migrated: legacy items are refused, as such.
     let strict = table_with(LegacyPolicy::ForbidLegacyEncryptForbidLegacyDecrypt);
-    let error = strict.get(&old.key()).await.unwrap_err();
+    let error = strict.get(old.key()).await.unwrap_err();
     assert!(matches!(error.inner(), Error::FormatRefused(Format::Legacy)), "{error}");
-    assert_eq!(strict.get(&new.key()).await.unwrap(), Some(new));
+    assert_eq!(strict.get(new.key()).await.unwrap(), Some(new));
     // A DB-ESDK-only table (no legacy provider) refuses them too.
     let dbesdk_only = EncryptedTable::<Order>::new(client.clone(), &name, keyring()).unwrap();
-    let error = dbesdk_only.get(&old.key()).await.unwrap_err();
+    let error = dbesdk_only.get(old.key()).await.unwrap_err();
     assert!(matches!(error.inner(), Error::FormatRefused(Format::Legacy)), "{error}");
 }
 
@@ -543,7 +634,7 @@ async fn the_static_provider_works_too() {
     .unwrap();
     table.create_table().await.unwrap();
     table.put(&order("oz", 1)).await.unwrap();
-    assert_eq!(table.get(&("oz".into(), 1)).await.unwrap(), Some(order("oz", 1)));
+    assert_eq!(table.get(("oz", 1)).await.unwrap(), Some(order("oz", 1)));
 }
 
 #[tokio::test]
@@ -565,7 +656,7 @@ async fn an_item_that_fails_verification_is_one_error_and_the_stream_goes_on() {
         .unwrap();
 
     // Streamed, in pages of 2: the four others, and one integrity error in place of order 2.
-    let streamed: Vec<_> = table.query(&"uma".into()).page_size(2).stream().collect().await;
+    let streamed: Vec<_> = table.query("uma").page_size(2).stream().collect().await;
     assert_eq!(streamed.len(), 5);
     let numbers: Vec<_> = streamed.iter().flatten().map(|o| o.order_no).collect();
     assert_eq!(numbers, [1, 3, 4, 5]);
@@ -585,7 +676,7 @@ async fn an_item_that_fails_verification_is_one_error_and_the_stream_goes_on() {
 
     // Collected: no items, the count of those that failed.
     for (operation, result) in
-        [("Query", table.query(&"uma".into()).page_size(2).await), ("Scan", table.scan().await)]
+        [("Query", table.query("uma").page_size(2).await), ("Scan", table.scan().await)]
     {
         let error = result.unwrap_err();
         let message = error.to_string();

@@ -35,7 +35,8 @@ pub enum Error {
     #[error("item signature, material description or ciphertext invalid")]
     Integrity,
 
-    /// An item read from a table failed (usually [`Error::Integrity`]): `inner` is why, and the
+    /// An item read from a table failed ([`Error::Integrity`], [`Error::FormatRefused`] or
+    /// [`Error::Conversion`]): `inner` is why, and the
     /// item is named by its table and its primary key as stored, so that it can be found among
     /// the items of a scan, a query or a batch. [`Error::is_integrity`] and the other `is_`
     /// methods look through it; [`Error::inner`] is the failure itself.
@@ -168,6 +169,15 @@ pub enum Error {
         first: Box<Error>,
     },
 
+    /// DynamoDB canceled a [`Transaction`](crate::Transaction): nothing of it was written.
+    /// `operations` says, for each operation in the order it was added, why it was refused
+    /// (`reason: None` for those that were not the cause).
+    #[error("transaction canceled, nothing was written: {}", Cancellation::describe(operations))]
+    TransactionCanceled {
+        /// Every operation of the transaction, in order.
+        operations: Vec<Cancellation>,
+    },
+
     /// The table's key schema or indexes differ from the item type's.
     #[error("table `{table}` does not match the item type: {message}")]
     SchemaMismatch {
@@ -180,6 +190,77 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("the operating system random number generator failed")]
     Random,
+}
+
+/// One operation of a canceled [`Transaction`](crate::Transaction).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Cancellation {
+    /// The table it was on.
+    pub table: String,
+    /// `Put`, `Delete`, `ConditionCheck` or `SDK operation`.
+    pub operation: &'static str,
+    /// Why DynamoDB refused it; `None` if it was not refused.
+    pub reason: Option<CancellationReason>,
+}
+
+impl Cancellation {
+    fn describe(operations: &[Self]) -> String {
+        let refused: Vec<String> = operations
+            .iter()
+            .enumerate()
+            .filter_map(|(at, o)| {
+                let reason = o.reason.as_ref()?;
+                Some(format!("operation {} ({} on `{}`): {reason}", at + 1, o.operation, o.table))
+            })
+            .collect();
+        if refused.is_empty() { "DynamoDB gave no reason".to_owned() } else { refused.join("; ") }
+    }
+}
+
+/// Why DynamoDB refused one operation of a transaction (its cancellation reason code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CancellationReason {
+    /// The operation's condition did not hold.
+    ConditionalCheckFailed,
+    /// Another request was changing the same item; retry.
+    TransactionConflict,
+    /// The table or index was throttled; retry later.
+    Throttled,
+    /// The item collection (one partition key with local indexes) is over 10 GB.
+    ItemCollectionSizeLimitExceeded,
+    /// The operation is invalid (DynamoDB's `ValidationError`).
+    ValidationError,
+    /// Another code.
+    Other(String),
+}
+
+impl CancellationReason {
+    pub(crate) fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "None" => return None,
+            "ConditionalCheckFailed" => Self::ConditionalCheckFailed,
+            "TransactionConflict" => Self::TransactionConflict,
+            "ThrottlingError" | "ProvisionedThroughputExceeded" => Self::Throttled,
+            "ItemCollectionSizeLimitExceeded" => Self::ItemCollectionSizeLimitExceeded,
+            "ValidationError" => Self::ValidationError,
+            other => Self::Other(other.to_owned()),
+        })
+    }
+}
+
+impl fmt::Display for CancellationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ConditionalCheckFailed => "its condition did not hold",
+            Self::TransactionConflict => "another request was changing the item (retry)",
+            Self::Throttled => "throttled (retry later)",
+            Self::ItemCollectionSizeLimitExceeded => "the item collection is over 10 GB",
+            Self::ValidationError => "DynamoDB found the operation invalid",
+            Self::Other(code) => code,
+        })
+    }
 }
 
 /// The kind of a failed DynamoDB request.
@@ -229,6 +310,11 @@ impl Error {
 
     /// Returns `true` if a write's condition did not hold, alone or in a transaction.
     pub fn is_conditional_check_failed(&self) -> bool {
+        if let Self::TransactionCanceled { operations } = self {
+            return operations
+                .iter()
+                .any(|o| o.reason == Some(CancellationReason::ConditionalCheckFailed));
+        }
         matches!(
             self,
             Self::Service { kind: ServiceErrorKind::ConditionalCheckFailed, .. }
@@ -241,7 +327,11 @@ impl Error {
 
     /// Returns `true` if a transaction was canceled (nothing of it was written).
     pub fn is_transaction_canceled(&self) -> bool {
-        matches!(self, Self::Service { kind: ServiceErrorKind::TransactionCanceled { .. }, .. })
+        matches!(
+            self,
+            Self::TransactionCanceled { .. }
+                | Self::Service { kind: ServiceErrorKind::TransactionCanceled { .. }, .. }
+        )
     }
 
     /// Returns `true` if DynamoDB could not be reached.

@@ -295,6 +295,61 @@ pub trait KeyAttribute: Serialize + DeserializeOwned + Clone + Send + Sync {
     const KEY_TYPE: KeyType;
 }
 
+/// A key as a caller has it, for [`get`](crate::EncryptedTable::get),
+/// [`delete`](crate::EncryptedTable::delete), [`query`](crate::EncryptedTable::query) and the
+/// batch and transaction reads: the key itself, a reference to it, `&str` for a `String`
+/// part, or a tuple of such parts for a table with a sort key.
+///
+/// ```no_run
+/// # #[derive(ddb_encrypt::EncryptedItem)]
+/// # struct Visit { #[ddb(partition_key)] patient: String, #[ddb(sort_key)] at: u64 }
+/// # async fn demo(patients: ddb_encrypt::EncryptedTable<Visit>) -> ddb_encrypt::Result<()> {
+/// let visit = patients.get(("p-ada", 1_700_000_000)).await?;
+/// let key = ("p-ada".to_owned(), 1_700_000_000);
+/// let same = patients.get(&key).await?;
+/// let all = patients.query("p-ada").await?;
+/// # Ok(()) }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a key of this table (`{K}`)",
+    label = "expected the key, a reference to it, or a tuple of its parts",
+    note = "a `String` part may be given as `&str`; the parts of a key with a sort key form a tuple: (partition, sort)"
+)]
+pub trait IntoKey<K> {
+    /// The owned key.
+    fn into_key(self) -> K;
+}
+
+impl<K: KeyAttribute> IntoKey<K> for K {
+    fn into_key(self) -> K {
+        self
+    }
+}
+
+impl<K: KeyAttribute> IntoKey<K> for &K {
+    fn into_key(self) -> K {
+        self.clone()
+    }
+}
+
+impl IntoKey<String> for &str {
+    fn into_key(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl<A: KeyAttribute, B: KeyAttribute, X: IntoKey<A>, Y: IntoKey<B>> IntoKey<(A, B)> for (X, Y) {
+    fn into_key(self) -> (A, B) {
+        (self.0.into_key(), self.1.into_key())
+    }
+}
+
+impl<A: KeyAttribute, B: KeyAttribute> IntoKey<(A, B)> for &(A, B) {
+    fn into_key(self) -> (A, B) {
+        self.clone()
+    }
+}
+
 macro_rules! key_attributes {
     ($key_type:ident: $($t:ty),*) => {$(
         impl KeyAttribute for $t {

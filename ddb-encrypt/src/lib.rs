@@ -46,17 +46,18 @@ pub use convert::Number;
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use ddb_encrypt_derive::EncryptedItem;
 pub use encryptor::{Item, ItemEncryptor, LegacyPolicy, PlaintextPolicy};
-pub use error::{Error, Result, ServiceErrorKind};
+pub use error::{Cancellation, CancellationReason, Error, Result, ServiceErrorKind};
 pub use format::Format;
 pub use format::dbesdk::{AlgorithmSuite, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE};
 pub use item::{
-    DESCRIPTION_ATTRIBUTE, EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute,
-    KeySchema, KeyType, NoSortKey, RESERVED_PREFIX, SIGNATURE_ATTRIBUTE, SortKey, is_reserved_name,
+    DESCRIPTION_ATTRIBUTE, EncryptedItem, IndexKind, IndexSchema, IntoKey, ItemSchema,
+    KeyAttribute, KeySchema, KeyType, NoSortKey, RESERVED_PREFIX, SIGNATURE_ATTRIBUTE, SortKey,
+    is_reserved_name,
 };
 pub use material_description::MaterialDescription;
 pub use meta_store::MetaStore;
 pub use schema::{TableSchema, TableSchemaBuilder};
 pub use table::{
     BoxFuture, Condition, Delete, EncryptedTable, Get, Put, Query, Scan, SortKeyCondition,
-    TransactWrite,
+    Transaction,
 };

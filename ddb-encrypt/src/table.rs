@@ -20,11 +20,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use condition::Placeholders;
 pub use condition::{Condition, SortKeyCondition};
 pub use query::{Query, Scan};
-pub use transact::TransactWrite;
+pub use transact::Transaction;
 
 use crate::encryptor::ItemEncryptor;
 use crate::error::{AwsFailure, Error, Result, ServiceErrorKind};
-use crate::item::EncryptedItem;
+use crate::item::{EncryptedItem, IntoKey};
 use crate::keyring::Keyring;
 use crate::provider::CryptographicMaterialsProvider;
 use crate::schema::TableSchema;
@@ -56,8 +56,8 @@ const MAX_ITEM_SIZE: usize = 400 * 1024;
 /// let keyring = RawAesKeyring::new("my-app", "orders", &[1; 32])?; // demo key
 /// let orders = EncryptedTable::<Order>::new(client, "Orders", keyring)?;
 /// orders.put(&Order { customer: "ada".into(), placed_at: 1, card: "4111".into() }).await?;
-/// let order = orders.get(&("ada".into(), 1)).await?;
-/// let recent = orders.query(&"ada".into()).sort_key(SortKeyCondition::gt(0)).descending().limit(10).await?;
+/// let order = orders.get(("ada", 1)).await?;
+/// let recent = orders.query("ada").sort_key(SortKeyCondition::gt(0)).descending().limit(10).await?;
 /// # Ok(()) }
 /// ```
 pub struct EncryptedTable<T> {
@@ -191,8 +191,8 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     /// # Errors
     ///
     /// See [`Get`].
-    pub fn get<'a>(&'a self, key: &'a T::Key) -> Get<'a, T> {
-        Get { table: self, key, consistent: self.consistent_reads }
+    pub fn get(&self, key: impl IntoKey<T::Key>) -> Get<'_, T> {
+        Get { table: self, key: T::key_item(&key.into_key()), consistent: self.consistent_reads }
     }
 
     /// Deletes the item with `key` (nothing happens if there is none).
@@ -200,8 +200,8 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     /// # Errors
     ///
     /// See [`Delete`].
-    pub fn delete<'a>(&'a self, key: &'a T::Key) -> Delete<'a, T> {
-        Delete { table: self, key, condition: None }
+    pub fn delete(&self, key: impl IntoKey<T::Key>) -> Delete<'_, T> {
+        Delete { table: self, key: T::key_item(&key.into_key()), condition: None }
     }
 
     /// The stored (encrypted) form of `item`, checked against DynamoDB's size limit.
@@ -214,8 +214,8 @@ impl<T: EncryptedItem> EncryptedTable<T> {
         Ok(stored)
     }
 
-    /// The value of a stored item: verified, decrypted, converted. A failure names the item
-    /// by its key as stored ([`Error::InItem`]).
+    /// The value of a stored item: verified, decrypted, converted. A failure of the item
+    /// (integrity, format, conversion) names it by its key as stored ([`Error::InItem`]).
     pub(crate) async fn open(&self, stored: HashMap<String, AttributeValue>) -> Result<T> {
         let key: Vec<_> = [T::SCHEMA.partition_key.name]
             .into_iter()
@@ -226,10 +226,16 @@ impl<T: EncryptedItem> EncryptedTable<T> {
             Ok(item) => T::from_item(item),
             Err(error) => Err(error),
         };
-        read.map_err(|error| Error::InItem {
-            table: self.table_name.to_string(),
-            key: describe_key(&key),
-            inner: Box::new(error),
+        read.map_err(|error| match error {
+            // What is wrong with the item itself; not an outage of a key service.
+            Error::Integrity | Error::FormatRefused(_) | Error::Conversion { .. } => {
+                Error::InItem {
+                    table: self.table_name.to_string(),
+                    key: describe_key(&key),
+                    inner: Box::new(error),
+                }
+            }
+            other => other,
         })
     }
 
@@ -431,7 +437,8 @@ impl<'a, T: EncryptedItem + Sync> IntoFuture for Put<'a, T> {
 #[must_use = "a Get does nothing until awaited"]
 pub struct Get<'a, T: EncryptedItem> {
     table: &'a EncryptedTable<T>,
-    key: &'a T::Key,
+    /// The key as an item, or why it cannot be one (returned when awaited).
+    key: Result<HashMap<String, AttributeValue>>,
     consistent: bool,
 }
 
@@ -458,7 +465,7 @@ where
                 .client
                 .get_item()
                 .table_name(&*table.table_name)
-                .set_key(Some(T::key_item(self.key)?))
+                .set_key(Some(self.key?))
                 .consistent_read(self.consistent)
                 .send()
                 .await
@@ -480,7 +487,8 @@ where
 #[must_use = "a Delete does nothing until awaited"]
 pub struct Delete<'a, T: EncryptedItem> {
     table: &'a EncryptedTable<T>,
-    key: &'a T::Key,
+    /// The key as an item, or why it cannot be one (returned when awaited).
+    key: Result<HashMap<String, AttributeValue>>,
     condition: Option<Condition>,
 }
 
@@ -514,7 +522,7 @@ where
                 },
             )?;
             request
-                .set_key(Some(T::key_item(self.key)?))
+                .set_key(Some(self.key?))
                 .send()
                 .await
                 .map_err(|e| table.service_error("DeleteItem", &e))?;

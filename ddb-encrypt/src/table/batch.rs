@@ -1,6 +1,7 @@
 //! Batch writes and reads, in DynamoDB's chunk sizes, retrying what DynamoDB leaves
 //! unprocessed with exponential backoff, and never dropping an item silently.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, Wri
 
 use super::EncryptedTable;
 use crate::error::{Error, Result};
-use crate::item::EncryptedItem;
+use crate::item::{EncryptedItem, IntoKey};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -45,10 +46,11 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
     /// [`Error::Unprocessed`] with the number of items DynamoDB still had not written after
     /// its retries (the others were written); [`Error::Service`] if a request fails (the
     /// chunks before it were written); the errors of [`EncryptedTable::put`] for an item.
-    pub async fn batch_put(&self, items: &[T]) -> Result<()> {
-        let mut sealed = Vec::with_capacity(items.len());
+    pub async fn batch_put<I: Borrow<T>>(&self, items: impl IntoIterator<Item = I>) -> Result<()> {
+        let items = items.into_iter();
+        let mut sealed = Vec::with_capacity(items.size_hint().0);
         for item in items {
-            sealed.push(self.seal(item).await?);
+            sealed.push(self.seal(item.borrow()).await?);
         }
         let mut requests = Vec::with_capacity(sealed.len());
         for stored in sealed {
@@ -100,12 +102,15 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
     /// [`Error::Unprocessed`] if DynamoDB still had not read some keys after its retries;
     /// [`Error::Service`]; [`Error::InItem`] for an item that does not read back (naming it by
     /// its key; [`Error::is_integrity`] if it fails verification).
-    pub async fn batch_get(&self, keys: &[T::Key]) -> Result<Vec<T>> {
-        let mut key_items = Vec::with_capacity(keys.len());
+    pub async fn batch_get<K: IntoKey<T::Key>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<T>> {
+        let mut key_items = Vec::new();
         for key in keys {
-            key_items.push(T::key_item(key)?);
+            key_items.push(T::key_item(&key.into_key())?);
         }
-        let mut found = Vec::with_capacity(keys.len());
+        let mut found = Vec::with_capacity(key_items.len());
         while !key_items.is_empty() {
             let rest = key_items.split_off(key_items.len().min(GET_CHUNK));
             for stored in self.get_chunk(std::mem::replace(&mut key_items, rest)).await? {

@@ -11,7 +11,7 @@ use futures_util::stream::{self, Stream, StreamExt as _};
 use super::condition::{Condition, Placeholders, SortKeyCondition};
 use super::{BoxFuture, EncryptedTable};
 use crate::error::{Error, Result};
-use crate::item::{EncryptedItem, IndexKind, IndexSchema, KeyAttribute, KeyType, SortKey};
+use crate::item::{EncryptedItem, IndexKind, IndexSchema, IntoKey, KeyAttribute, KeyType, SortKey};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -34,7 +34,7 @@ type Item = HashMap<String, AttributeValue>;
 /// use futures_util::StreamExt as _;
 ///
 /// // All or nothing: any item that fails verification fails the whole read.
-/// match orders.query(&"ada".into()).await {
+/// match orders.query("ada").await {
 ///     Ok(all) => println!("{} orders", all.len()),
 ///     Err(Error::UnreadableItems { failed, read, .. }) => {
 ///         eprintln!("{failed} of {read} orders failed verification");
@@ -43,7 +43,7 @@ type Item = HashMap<String, AttributeValue>;
 /// }
 ///
 /// // Item by item: keep the items that verify, and see an error for each one that does not.
-/// let mut stream = std::pin::pin!(orders.query(&"ada".into()).stream());
+/// let mut stream = std::pin::pin!(orders.query("ada").stream());
 /// while let Some(order) = stream.next().await {
 ///     match order {
 ///         Ok(order) => println!("order {}", order.placed_at),
@@ -69,19 +69,20 @@ pub struct Query<'a, T> {
 
 impl<T: EncryptedItem> EncryptedTable<T> {
     /// The items whose partition key is `partition_key`.
-    pub fn query<'a>(&'a self, partition_key: &T::PartitionKey) -> Query<'a, T> {
+    pub fn query(&self, partition_key: impl IntoKey<T::PartitionKey>) -> Query<'_, T> {
         let name = T::SCHEMA.partition_key.name;
-        let partition = key_attribute(name, partition_key).map(|v| (name.to_owned(), v));
+        let partition =
+            key_attribute(name, &partition_key.into_key()).map(|v| (name.to_owned(), v));
         Query::new(self, None, partition)
     }
 
     /// The items of the secondary index `index` whose index partition key is `partition_key`.
     /// The index's key attributes are SIGN_ONLY, so they are readable by DynamoDB.
-    pub fn query_index<'a, K: KeyAttribute>(
-        &'a self,
+    pub fn query_index<K: KeyAttribute>(
+        &self,
         index: &str,
-        partition_key: &K,
-    ) -> Query<'a, T> {
+        partition_key: impl IntoKey<K>,
+    ) -> Query<'_, T> {
         let Some(schema) = T::SCHEMA.indexes.iter().find(|i| i.name == index) else {
             let error = Error::config(format_args!(
                 "`{}` has no index named `{index}`; declare it with #[ddb(gsi_partition_key = \"{index}\")] or #[ddb(lsi_sort_key = \"{index}\")]",
@@ -92,7 +93,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
         let key = schema.partition_key;
         let partition = check_key_type(index, key.name, key.key_type, K::KEY_TYPE)
             .and_then(|()| readable_key(self, key.name))
-            .and_then(|()| key_attribute(key.name, partition_key))
+            .and_then(|()| key_attribute(key.name, &partition_key.into_key()))
             .map(|v| (key.name.to_owned(), v));
         Query::new(self, Some(schema), partition)
     }

@@ -1,65 +1,265 @@
 //! Transactions: all-or-nothing writes (puts, deletes, condition checks) and reads.
 
+use std::collections::HashMap;
+use std::future::IntoFuture;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, Get, Put, TransactGetItem, TransactWriteItem,
+    AttributeValue, ConditionCheck, Delete, Get, Put, TransactGetItem, TransactWriteItem,
 };
 
-use super::EncryptedTable;
 use super::condition::{Condition, Placeholders};
-use crate::error::{Error, Result, ServiceErrorKind};
-use crate::item::EncryptedItem;
+use super::{BoxFuture, EncryptedTable};
+use crate::error::{Cancellation, CancellationReason, Error, Result};
+use crate::item::{EncryptedItem, IntoKey};
+use crate::schema::TableSchema;
 
 /// DynamoDB's largest transaction.
 const MAX_TRANSACTION: usize = 100;
 
-/// One write of a transaction.
-#[must_use]
-pub struct TransactWrite<'a, T: EncryptedItem>(Op<'a, T>);
+/// Writes to any number of tables, all or none (`TransactWriteItems`, at most 100
+/// operations): puts, deletes and condition checks on [`EncryptedTable`]s, each item sealed
+/// by its own table's encryptor and each condition rendered against its own table's schema
+/// (with the same refusals as a single write), and SDK operations for plaintext tables.
+///
+/// ```no_run
+/// # use ddb_encrypt::{Condition, EncryptedItem, EncryptedTable, Transaction};
+/// # #[derive(EncryptedItem)] struct Patient { #[ddb(partition_key)] patient_id: String }
+/// # #[derive(EncryptedItem)] struct Visit { #[ddb(partition_key)] patient_id: String, #[ddb(sort_key)] at: u64 }
+/// # async fn demo(patients: EncryptedTable<Patient>, visits: EncryptedTable<Visit>, visit: Visit) -> ddb_encrypt::Result<()> {
+/// // A visit is written only if its patient exists.
+/// let written = Transaction::new()
+///     .condition_check(&patients, visit.patient_id.as_str(), Condition::exists("patient_id"))
+///     .put(&visits, &visit)
+///     .await;
+/// if let Err(error) = written {
+///     if error.is_conditional_check_failed() {
+///         eprintln!("no such patient; nothing was written");
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+///
+/// Awaiting it gives [`Error::Config`] for no operation or more than 100, or for a condition
+/// on an encrypted attribute or an unknown name; the errors of [`EncryptedTable::put`] for an
+/// item (all before any request); [`Error::TransactionCanceled`] with the reason of each
+/// operation if DynamoDB canceled it; [`Error::Service`] if the request failed otherwise.
+/// Nothing is written unless it returns `Ok`.
+#[must_use = "a Transaction does nothing until awaited"]
+#[derive(Default)]
+pub struct Transaction<'a> {
+    client: Option<Client>,
+    operations: Vec<Operation<'a>>,
+}
 
-/// Shows the kind of write only: never the item.
-impl<T: EncryptedItem> std::fmt::Debug for TransactWrite<'_, T> {
+/// One operation: where it goes, for errors, and how it is built (sealing may wait).
+struct Operation<'a> {
+    table: String,
+    kind: &'static str,
+    build: BoxFuture<'a, Result<TransactWriteItem>>,
+}
+
+/// Shows the operations' kinds and tables, never an item or a key.
+impl std::fmt::Debug for Transaction<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (kind, condition) = match &self.0 {
-            Op::Put(_, c) | Op::Delete(_, c) => {
-                (if matches!(self.0, Op::Put(..)) { "Put" } else { "Delete" }, c.is_some())
+        let operations: Vec<_> =
+            self.operations.iter().map(|o| format!("{} on {}", o.kind, o.table)).collect();
+        f.debug_struct("Transaction").field("operations", &operations).finish()
+    }
+}
+
+/// A condition rendered against `schema`: expression, names, values.
+type Rendered =
+    (Option<String>, Option<HashMap<String, String>>, Option<HashMap<String, AttributeValue>>);
+
+fn render(condition: Option<&Condition>, schema: &TableSchema) -> Result<Rendered> {
+    let Some(condition) = condition else { return Ok((None, None, None)) };
+    let mut placeholders = Placeholders::default();
+    let expression = condition.render(schema, &mut placeholders)?;
+    Ok((Some(expression), placeholders.take_names(), placeholders.take_values()))
+}
+
+impl<'a> Transaction<'a> {
+    /// An empty transaction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push<T>(
+        mut self,
+        table: &EncryptedTable<T>,
+        kind: &'static str,
+        build: BoxFuture<'a, Result<TransactWriteItem>>,
+    ) -> Self {
+        self.client.get_or_insert_with(|| table.client.clone());
+        self.operations.push(Operation { table: table.table_name.to_string(), kind, build });
+        self
+    }
+
+    /// Writes `item` to `table`, replacing any item with its key.
+    pub fn put<T: EncryptedItem + Sync>(self, table: &'a EncryptedTable<T>, item: &'a T) -> Self {
+        self.put_with(table, item, None)
+    }
+
+    /// Writes `item` to `table` if `condition` holds for the stored item.
+    #[allow(clippy::needless_pass_by_value, reason = "taken like every builder's condition")]
+    pub fn put_if<T: EncryptedItem + Sync>(
+        self,
+        table: &'a EncryptedTable<T>,
+        item: &'a T,
+        condition: Condition,
+    ) -> Self {
+        self.put_with(table, item, Some(&condition))
+    }
+
+    fn put_with<T: EncryptedItem + Sync>(
+        self,
+        table: &'a EncryptedTable<T>,
+        item: &'a T,
+        condition: Option<&Condition>,
+    ) -> Self {
+        let rendered = render(condition, &table.schema);
+        let build = Box::pin(async move {
+            let (expression, names, values) = rendered?;
+            let put = Put::builder()
+                .table_name(&*table.table_name)
+                .set_item(Some(table.seal(item).await?))
+                .set_condition_expression(expression)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .build()
+                .map_err(build_error)?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        });
+        self.push(table, "Put", build)
+    }
+
+    /// Deletes the item with `key` from `table`.
+    pub fn delete<T: EncryptedItem>(
+        self,
+        table: &'a EncryptedTable<T>,
+        key: impl IntoKey<T::Key>,
+    ) -> Self {
+        self.delete_with(table, key, None)
+    }
+
+    /// Deletes the item with `key` from `table` if `condition` holds for it.
+    #[allow(clippy::needless_pass_by_value, reason = "taken like every builder's condition")]
+    pub fn delete_if<T: EncryptedItem>(
+        self,
+        table: &'a EncryptedTable<T>,
+        key: impl IntoKey<T::Key>,
+        condition: Condition,
+    ) -> Self {
+        self.delete_with(table, key, Some(&condition))
+    }
+
+    fn delete_with<T: EncryptedItem>(
+        self,
+        table: &'a EncryptedTable<T>,
+        key: impl IntoKey<T::Key>,
+        condition: Option<&Condition>,
+    ) -> Self {
+        let built = render(condition, &table.schema).and_then(|(e, n, v)| {
+            let delete = Delete::builder()
+                .table_name(&*table.table_name)
+                .set_key(Some(T::key_item(&key.into_key())?))
+                .set_condition_expression(e)
+                .set_expression_attribute_names(n)
+                .set_expression_attribute_values(v)
+                .build()
+                .map_err(build_error)?;
+            Ok(TransactWriteItem::builder().delete(delete).build())
+        });
+        self.push(table, "Delete", Box::pin(std::future::ready(built)))
+    }
+
+    /// Requires `condition` to hold for the item with `key` in `table`, without writing it.
+    #[allow(clippy::needless_pass_by_value, reason = "taken like every builder's condition")]
+    pub fn condition_check<T: EncryptedItem>(
+        self,
+        table: &'a EncryptedTable<T>,
+        key: impl IntoKey<T::Key>,
+        condition: Condition,
+    ) -> Self {
+        let built = render(Some(&condition), &table.schema).and_then(|(e, n, v)| {
+            let check = ConditionCheck::builder()
+                .table_name(&*table.table_name)
+                .set_key(Some(T::key_item(&key.into_key())?))
+                .set_condition_expression(e)
+                .set_expression_attribute_names(n)
+                .set_expression_attribute_values(v)
+                .build()
+                .map_err(build_error)?;
+            Ok(TransactWriteItem::builder().condition_check(check).build())
+        });
+        self.push(table, "ConditionCheck", Box::pin(std::future::ready(built)))
+    }
+
+    /// An operation of the SDK's own, on a plaintext table: sent as it is, neither encrypted
+    /// nor checked.
+    pub fn sdk_operation(mut self, operation: TransactWriteItem) -> Self {
+        let table = [
+            operation.put().map(Put::table_name),
+            operation.delete().map(Delete::table_name),
+            operation.condition_check().map(ConditionCheck::table_name),
+            operation.update().map(aws_sdk_dynamodb::types::Update::table_name),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+        let build = Box::pin(std::future::ready(Ok(operation)));
+        self.operations.push(Operation { table, kind: "SDK operation", build });
+        self
+    }
+}
+
+impl<'a> IntoFuture for Transaction<'a> {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'a, Result<()>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let count = self.operations.len();
+            let Some(client) = self.client.filter(|_| (1..=MAX_TRANSACTION).contains(&count))
+            else {
+                return Err(Error::config(format_args!(
+                    "a transaction holds 1 to {MAX_TRANSACTION} operations, at least one on an EncryptedTable; this one has {count}"
+                )));
+            };
+            let mut items = Vec::with_capacity(count);
+            let mut places = Vec::with_capacity(count);
+            for operation in self.operations {
+                items.push(operation.build.await?);
+                places.push((operation.table, operation.kind));
             }
-            Op::Check(..) => ("ConditionCheck", true),
-        };
-        f.debug_struct("TransactWrite")
-            .field("kind", &kind)
-            .field("condition", &condition)
-            .finish_non_exhaustive()
-    }
-}
-
-enum Op<'a, T: EncryptedItem> {
-    Put(&'a T, Option<Condition>),
-    Delete(&'a T::Key, Option<Condition>),
-    Check(&'a T::Key, Condition),
-}
-
-impl<'a, T: EncryptedItem> TransactWrite<'a, T> {
-    /// Writes `item`.
-    pub fn put(item: &'a T) -> Self {
-        Self(Op::Put(item, None))
-    }
-
-    /// Deletes the item with `key`.
-    pub fn delete(key: &'a T::Key) -> Self {
-        Self(Op::Delete(key, None))
-    }
-
-    /// Requires `condition` to hold for the item with `key`, without writing it.
-    pub fn condition_check(key: &'a T::Key, condition: Condition) -> Self {
-        Self(Op::Check(key, condition))
-    }
-
-    /// Adds a condition to a put or a delete (AND with any other).
-    pub fn condition(self, condition: Condition) -> Self {
-        Self(match self.0 {
-            Op::Put(item, c) => Op::Put(item, Some(super::combine(c, condition))),
-            Op::Delete(key, c) => Op::Delete(key, Some(super::combine(c, condition))),
-            Op::Check(key, c) => Op::Check(key, c.and(condition)),
+            let result = client.transact_write_items().set_transact_items(Some(items)).send().await;
+            let Err(error) = result else { return Ok(()) };
+            let table = places.first().map(|(t, _)| t.clone()).unwrap_or_default();
+            if let Some(TransactWriteItemsError::TransactionCanceledException(canceled)) =
+                error.as_service_error()
+            {
+                let reasons = canceled.cancellation_reasons();
+                let operations = places
+                    .into_iter()
+                    .enumerate()
+                    .map(|(at, (table, kind))| Cancellation {
+                        table,
+                        operation: kind,
+                        reason: reasons
+                            .get(at)
+                            .and_then(|r| r.code())
+                            .and_then(CancellationReason::from_code),
+                    })
+                    .collect();
+                return Err(Error::TransactionCanceled { operations });
+            }
+            Err(super::service_error("TransactWriteItems", &table, &error))
         })
     }
 }
@@ -68,91 +268,7 @@ fn build_error(error: impl std::fmt::Display) -> Error {
     Error::Config(format!("cannot build a transaction request: {error}"))
 }
 
-impl<T> EncryptedTable<T>
-where
-    T: EncryptedItem + Sync,
-    T::Key: Sync,
-{
-    /// Writes all of `writes` or none of them (`TransactWriteItems`, at most 100).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] for more than 100 writes or a condition on an encrypted attribute
-    /// (before any request); [`Error::Service`] if the transaction is canceled
-    /// ([`Error::is_transaction_canceled`], and [`Error::is_conditional_check_failed`] when a
-    /// condition did not hold): nothing was written.
-    pub async fn transact_write(&self, writes: Vec<TransactWrite<'_, T>>) -> Result<()> {
-        if writes.len() > MAX_TRANSACTION {
-            return Err(Error::config(format_args!(
-                "a transaction holds at most {MAX_TRANSACTION} writes, not {}",
-                writes.len()
-            )));
-        }
-        let mut items = Vec::with_capacity(writes.len());
-        for write in writes {
-            let mut placeholders = Placeholders::default();
-            let mut render = |c: Option<&Condition>| {
-                c.map(|c| c.render(&self.schema, &mut placeholders)).transpose()
-            };
-            let item = match write.0 {
-                Op::Put(item, condition) => {
-                    let expression = render(condition.as_ref())?;
-                    let put = Put::builder()
-                        .table_name(&*self.table_name)
-                        .set_item(Some(self.seal(item).await?))
-                        .set_condition_expression(expression)
-                        .set_expression_attribute_names(placeholders.take_names())
-                        .set_expression_attribute_values(placeholders.take_values())
-                        .build()
-                        .map_err(build_error)?;
-                    TransactWriteItem::builder().put(put).build()
-                }
-                Op::Delete(key, condition) => {
-                    let expression = render(condition.as_ref())?;
-                    let delete = Delete::builder()
-                        .table_name(&*self.table_name)
-                        .set_key(Some(T::key_item(key)?))
-                        .set_condition_expression(expression)
-                        .set_expression_attribute_names(placeholders.take_names())
-                        .set_expression_attribute_values(placeholders.take_values())
-                        .build()
-                        .map_err(build_error)?;
-                    TransactWriteItem::builder().delete(delete).build()
-                }
-                Op::Check(key, condition) => {
-                    let expression = render(Some(&condition))?.unwrap_or_default();
-                    let check = ConditionCheck::builder()
-                        .table_name(&*self.table_name)
-                        .set_key(Some(T::key_item(key)?))
-                        .condition_expression(expression)
-                        .set_expression_attribute_names(placeholders.take_names())
-                        .set_expression_attribute_values(placeholders.take_values())
-                        .build()
-                        .map_err(build_error)?;
-                    TransactWriteItem::builder().condition_check(check).build()
-                }
-            };
-            items.push(item);
-        }
-        let result =
-            self.client.transact_write_items().set_transact_items(Some(items)).send().await;
-        result.map(|_| ()).map_err(|error| {
-            // The cancellation reasons say whether a condition failed.
-            let conditional = error.as_service_error().is_some_and(|e| match e {
-                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => c
-                    .cancellation_reasons()
-                    .iter()
-                    .any(|r| r.code() == Some("ConditionalCheckFailed")),
-                _ => false,
-            });
-            let mut error = self.service_error("TransactWriteItems", &error);
-            if let Error::Service { kind: kind @ ServiceErrorKind::TransactionCanceled { .. }, .. } = &mut error {
-                *kind = ServiceErrorKind::TransactionCanceled { conditional };
-            }
-            error
-        })
-    }
-
+impl<T: EncryptedItem> EncryptedTable<T> {
     /// Reads the items with `keys` in one transaction (`TransactGetItems`, at most 100), in
     /// the order of `keys`; `None` where there is no item.
     ///
@@ -161,7 +277,11 @@ where
     /// [`Error::Config`] for more than 100 keys; [`Error::Service`]; [`Error::InItem`] for an
     /// item that does not read back (naming it by its key; [`Error::is_integrity`] if it fails
     /// verification).
-    pub async fn transact_get(&self, keys: &[T::Key]) -> Result<Vec<Option<T>>> {
+    pub async fn transact_get<K: IntoKey<T::Key>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<Option<T>>> {
+        let keys: Vec<_> = keys.into_iter().map(|k| T::key_item(&k.into_key())).collect();
         if keys.len() > MAX_TRANSACTION {
             return Err(Error::config(format_args!(
                 "a transaction reads at most {MAX_TRANSACTION} items, not {}",
@@ -172,11 +292,12 @@ where
         for key in keys {
             let get = Get::builder()
                 .table_name(&*self.table_name)
-                .set_key(Some(T::key_item(key)?))
+                .set_key(Some(key?))
                 .build()
                 .map_err(build_error)?;
             gets.push(TransactGetItem::builder().get(get).build());
         }
+        let count = gets.len();
         let output = self
             .client
             .transact_get_items()
@@ -184,7 +305,7 @@ where
             .send()
             .await
             .map_err(|e| self.service_error("TransactGetItems", &e))?;
-        let mut found = Vec::with_capacity(keys.len());
+        let mut found = Vec::with_capacity(count);
         for response in output.responses.unwrap_or_default() {
             found.push(match response.item {
                 Some(stored) if !stored.is_empty() => Some(self.open(stored).await?),
