@@ -249,6 +249,23 @@ async fn queries_on_a_secondary_index_with_signed_keys() {
     assert_eq!(big.len(), 3);
     assert!(big.iter().all(|o| o.order_no == 4));
 
+    // The same with the derive's typed handles: the index and the filter are checked at
+    // compile time (tests/ui/typed-handles.rs), and read the same items.
+    let typed = table
+        .query_index(Order::INDEXES.by_status, "PAID")
+        .index_sort_key(SortKeyCondition::ge(400u64))
+        .filter(Order::FIELDS.customer.ne("gus").and(Order::FIELDS.ttl.gt(0)))
+        .await
+        .unwrap();
+    let mut customers: Vec<_> = typed.iter().map(|o| o.customer.as_str()).collect();
+    customers.sort_unstable();
+    assert_eq!(customers, ["fay", "hal"]);
+    // A typed create-only put: its condition holds once.
+    let first = order("ira", 1);
+    table.put(&first).condition(Order::FIELDS.customer.not_exists()).await.unwrap();
+    let again = table.put(&first).condition(Order::FIELDS.customer.not_exists()).await;
+    assert!(again.unwrap_err().is_conditional_check_failed());
+
     let error = table.query_index("ByStatus", 7u64).await.unwrap_err();
     assert!(matches!(&error, Error::Config(m) if m.contains("type S")), "{error}");
     let error = table.query_index("ByEmail", "x".to_owned()).await.unwrap_err();

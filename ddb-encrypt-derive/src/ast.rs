@@ -2,13 +2,14 @@
 
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
-use syn::{Data, DeriveInput, Fields, Generics, Ident, Type};
+use syn::{Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
 
 use crate::attr::{self, ContainerAttrs, FieldAttrs};
 use crate::ctxt::Ctxt;
 
 pub(crate) struct Container<'a> {
     pub(crate) ident: &'a Ident,
+    pub(crate) vis: &'a Visibility,
     pub(crate) generics: &'a Generics,
     pub(crate) attrs: ContainerAttrs,
     pub(crate) fields: Vec<Field<'a>>,
@@ -16,6 +17,7 @@ pub(crate) struct Container<'a> {
 
 pub(crate) struct Field<'a> {
     pub(crate) member: &'a Ident,
+    pub(crate) vis: &'a Visibility,
     pub(crate) ty: &'a Type,
     pub(crate) attrs: FieldAttrs,
     /// The attribute name stored in DynamoDB (after `rename` and `rename_all`).
@@ -105,9 +107,15 @@ impl<'a> Container<'a> {
                     };
                     (name, member.span())
                 };
-                Some(Field { member, ty: &field.ty, attrs, name, name_span })
+                Some(Field { member, vis: &field.vis, ty: &field.ty, attrs, name, name_span })
             })
             .collect();
-        Some(Self { ident: &input.ident, generics: &input.generics, attrs, fields })
+        Some(Self {
+            ident: &input.ident,
+            vis: &input.vis,
+            generics: &input.generics,
+            attrs,
+            fields,
+        })
     }
 }

@@ -65,6 +65,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let actions = actions(&private, cont);
     let (puts, capacity) = puts(&private, cont);
     let takes = takes(&private, cont);
+    let handles = handles(&private, cont);
 
     quote! {
         const _: () = {
@@ -103,7 +104,133 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                     #key_item
                 }
             }
+
+            #handles
         };
+    }
+}
+
+/// `FIELDS` and `INDEXES`: typed handles on the attributes and indexes (not for generic
+/// structs). The handle structs are unnameable; each handle has its field's visibility.
+fn handles(private: &TokenStream, cont: &Container<'_>) -> TokenStream {
+    if !cont.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = cont.ident;
+    let vis = cont.vis;
+    let includes_values = cont.includes_values();
+    let fields = cont.fields.iter().filter(|f| f.attrs.skip.is_none()).map(|f| {
+        let (member, field_vis, name) = (f.member, f.vis, &f.name);
+        let value = option_inner(f.ty).unwrap_or(f.ty);
+        let doc = format!("The attribute `{name}`.");
+        let (ty, init) = if f.action(includes_values) == Action::EncryptAndSign {
+            (
+                quote!(#private::EncryptedField<#ident, #value>),
+                quote!(#private::EncryptedField::__new(#name)),
+            )
+        } else {
+            let number = f.attrs.number.is_some();
+            (
+                quote!(#private::Field<#ident, #value>),
+                quote!(#private::Field::__new(#name, #number)),
+            )
+        };
+        (quote!(#[doc = #doc] #field_vis #member: #ty), quote!(#member: #init))
+    });
+    let (field_defs, field_inits): (Vec<_>, Vec<_>) = fields.unzip();
+    let indexes = index_handles(private, cont);
+    let (index_defs, index_inits): (Vec<_>, Vec<_>) = indexes.into_iter().unzip();
+    let fields_doc =
+        format!("Typed handles on the attributes of [`{ident}`], for conditions and filters.");
+    let indexes_doc =
+        format!("Typed handles on the secondary indexes of [`{ident}`], for index queries.");
+    quote! {
+        #[doc = #fields_doc]
+        #[allow(dead_code, unreachable_pub, non_camel_case_types, non_snake_case)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #vis struct __DdbFields { #(#field_defs,)* }
+
+        #[doc = #indexes_doc]
+        #[allow(dead_code, unreachable_pub, non_camel_case_types, non_snake_case)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #vis struct __DdbIndexes { #(#index_defs,)* }
+
+        #[automatically_derived]
+        #[allow(dead_code, unreachable_pub)]
+        impl #ident {
+            #[doc = #fields_doc]
+            #vis const FIELDS: __DdbFields = __DdbFields { #(#field_inits,)* };
+            #[doc = #indexes_doc]
+            #vis const INDEXES: __DdbIndexes = __DdbIndexes { #(#index_inits,)* };
+        }
+    }
+}
+
+/// One `(definition, initializer)` per index: named in snake case, typed by its partition key.
+fn index_handles(private: &TokenStream, cont: &Container<'_>) -> Vec<(TokenStream, TokenStream)> {
+    let ident = cont.ident;
+    let Some(table_partition) = cont.fields.iter().find(|f| f.attrs.partition_key.is_some()) else {
+        return Vec::new();
+    };
+    let mut indexes: BTreeMap<String, &Field<'_>> = BTreeMap::new();
+    for field in &cont.fields {
+        for key in &field.attrs.gsi_partition_keys {
+            indexes.insert(key.index.value(), field);
+        }
+        for key in &field.attrs.lsi_sort_keys {
+            indexes.entry(key.index.value()).or_insert(table_partition);
+        }
+    }
+    indexes
+        .into_iter()
+        .map(|(name, partition)| {
+            let member = index_ident(&name);
+            let key = partition.ty;
+            let doc = format!("The index `{name}`.");
+            (
+                quote!(#[doc = #doc] pub #member: #private::Index<#ident, #key>),
+                quote!(#member: #private::Index::__new(#name)),
+            )
+        })
+        .collect()
+}
+
+/// An index name in snake case, as an identifier: `ByClinic` is `by_clinic`, `by-date.v2` is
+/// `by_date_v2`; a leading digit gets `i_`, a keyword a trailing `_`.
+pub(crate) fn index_ident(name: &str) -> syn::Ident {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if previous_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            previous_lower = false;
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+            previous_lower = true;
+        } else {
+            out.push('_');
+            previous_lower = false;
+        }
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "i_");
+    }
+    syn::parse_str(&out).unwrap_or_else(|_| {
+        proc_macro2::Ident::new(&format!("{out}_"), proc_macro2::Span::call_site())
+    })
+}
+
+/// `X` of an `Option<X>` field (the path's last segment is `Option` with one type argument).
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match (last.ident == "Option", args.args.first(), args.args.len()) {
+        (true, Some(syn::GenericArgument::Type(inner)), 1) => Some(inner),
+        _ => None,
     }
 }
 

@@ -77,6 +77,32 @@ pub fn is_reserved_name(name: &str) -> bool {
 /// [`Number`](crate::Number) and the mapping table of the crate's conversions. A stored field
 /// owns its value (no `&str`); index names are 3 to 255 characters of `[A-Za-z0-9_.-]`.
 ///
+/// # Typed handles
+///
+/// For a struct without type parameters the derive also generates `T::FIELDS`, one handle
+/// per stored field, and `T::INDEXES`, one per secondary index (in snake case: `"ByStatus"` is
+/// `by_status`). Conditions, filters and index queries built from them are checked at compile
+/// time: a comparison of an encrypted field, a value of another type, a condition on another
+/// item type's field and an index that does not exist do not compile. See
+/// [`field::Field`](crate::field::Field).
+///
+/// ```no_run
+/// # use ddb_encrypt::{EncryptedItem, EncryptedTable};
+/// #[derive(EncryptedItem)]
+/// struct Patient {
+///     #[ddb(partition_key)] patient_id: String,
+///     #[ddb(sign_only, gsi_partition_key = "ByClinic")] clinic_id: String,
+///     #[ddb(sign_only)] age: u32,
+///     name: String,
+/// }
+/// # async fn demo(patients: EncryptedTable<Patient>) -> ddb_encrypt::Result<()> {
+/// let adults = patients
+///     .query_index(Patient::INDEXES.by_clinic, "c-1")
+///     .filter(Patient::FIELDS.age.ge(18))
+///     .await?;
+/// # Ok(()) }
+/// ```
+///
 /// # serde attributes
 ///
 /// On a struct that also derives `Serialize` and `Deserialize`, serde's attributes mean for the

@@ -57,6 +57,7 @@ pub use item::{
 pub use material_description::MaterialDescription;
 pub use meta_store::MetaStore;
 pub use schema::{TableSchema, TableSchemaBuilder};
+pub use table::field::{self, IntoCondition, TypedCondition};
 pub use table::{
     BoxFuture, Condition, Delete, EncryptedTable, Get, Put, Query, Scan, SortKeyCondition,
     Transaction,

@@ -16,6 +16,7 @@ pub use crate::item::{
     EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute, KeySchema, KeyType, NoSortKey,
     SortKey,
 };
+pub use crate::table::field::{EncryptedField, Field, Index};
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::convert::{self, ConvertError, MissingAttribute};

@@ -3,6 +3,7 @@
 mod admin;
 mod batch;
 mod condition;
+pub mod field;
 mod query;
 mod transact;
 
@@ -19,6 +20,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use condition::Placeholders;
 pub use condition::{Condition, SortKeyCondition};
+use field::IntoCondition;
 pub use query::{Query, Scan};
 pub use transact::Transaction;
 
@@ -392,8 +394,8 @@ impl<T: EncryptedItem> Put<'_, T> {
 
     /// Writes only if `condition` holds for the stored item (combined with AND with any
     /// condition already set).
-    pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(combine(self.condition.take(), condition));
+    pub fn condition(mut self, condition: impl IntoCondition<T>) -> Self {
+        self.condition = Some(combine(self.condition.take(), condition.into_condition()));
         self
     }
 }
@@ -494,8 +496,8 @@ pub struct Delete<'a, T: EncryptedItem> {
 
 impl<T: EncryptedItem> Delete<'_, T> {
     /// Deletes only if `condition` holds for the stored item.
-    pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(combine(self.condition.take(), condition));
+    pub fn condition(mut self, condition: impl IntoCondition<T>) -> Self {
+        self.condition = Some(combine(self.condition.take(), condition.into_condition()));
         self
     }
 }

@@ -21,6 +21,9 @@ use crate::schema::TableSchema;
 /// the item type. A name the item type does not have is refused too (with the closest name it
 /// has): a misspelled `not_exists` would always hold, and a misspelled comparison never.
 ///
+/// This is the untyped form, for hand-written schemas; with a derived item type, build
+/// conditions from its typed handles (`T::FIELDS`), which are checked at compile time.
+///
 /// ```
 /// use ddb_encrypt::Condition;
 ///
@@ -54,7 +57,11 @@ enum Value {
 
 impl Value {
     fn new(name: &str, value: impl Serialize) -> Self {
-        match convert::to_attribute_value(&value, Mode::Plain) {
+        Self::with_mode(name, value, Mode::Plain)
+    }
+
+    fn with_mode(name: &str, value: impl Serialize, mode: Mode) -> Self {
+        match convert::to_attribute_value(&value, mode) {
             Ok(Some(v)) => Self::Ready(v),
             Ok(None) => {
                 Self::Invalid(format!("condition on `{name}` compares with nothing (None)"))
@@ -143,6 +150,30 @@ impl Condition {
     #[expect(clippy::should_implement_trait, reason = "a builder method, as `and` and `or`")]
     pub fn not(self) -> Self {
         Self(Expr::Not(Box::new(self.0)))
+    }
+
+    /// A comparison from a typed field handle, converted as the field is.
+    pub(super) fn compare_as(
+        name: &str,
+        op: &'static str,
+        value: &impl Serialize,
+        mode: Mode,
+    ) -> Self {
+        Self(Expr::Compare(name.to_owned(), op, Value::with_mode(name, value, mode)))
+    }
+
+    pub(super) fn between_as(
+        name: &str,
+        low: &impl Serialize,
+        high: &impl Serialize,
+        mode: Mode,
+    ) -> Self {
+        let (low, high) = (Value::with_mode(name, low, mode), Value::with_mode(name, high, mode));
+        Self(Expr::Between(name.to_owned(), low, high))
+    }
+
+    pub(super) fn begins_with_as(name: &str, prefix: &impl Serialize, mode: Mode) -> Self {
+        Self(Expr::BeginsWith(name.to_owned(), Value::with_mode(name, prefix, mode)))
     }
 
     pub(super) fn key_compare(name: &str, op: &'static str, value: AttributeValue) -> Self {

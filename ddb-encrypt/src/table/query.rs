@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{self, Stream, StreamExt as _};
 
 use super::condition::{Condition, Placeholders, SortKeyCondition};
+use super::field::{IndexName, IntoCondition};
 use super::{BoxFuture, EncryptedTable};
 use crate::error::{Error, Result};
 use crate::item::{EncryptedItem, IndexKind, IndexSchema, IntoKey, KeyAttribute, KeyType, SortKey};
@@ -78,11 +79,13 @@ impl<T: EncryptedItem> EncryptedTable<T> {
 
     /// The items of the secondary index `index` whose index partition key is `partition_key`.
     /// The index's key attributes are SIGN_ONLY, so they are readable by DynamoDB.
+    #[allow(clippy::needless_pass_by_value, reason = "a handle or a name, given as written")]
     pub fn query_index<K: KeyAttribute>(
         &self,
-        index: &str,
+        index: impl IndexName<T, K>,
         partition_key: impl IntoKey<K>,
     ) -> Query<'_, T> {
+        let index = index.index_name();
         let Some(schema) = T::SCHEMA.indexes.iter().find(|i| i.name == index) else {
             let error = Error::config(format_args!(
                 "`{}` has no index named `{index}`; declare it with #[ddb(gsi_partition_key = \"{index}\")] or #[ddb(lsi_sort_key = \"{index}\")]",
@@ -192,8 +195,8 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
     }
 
     /// Keeps only the items for which `filter` holds (evaluated by DynamoDB, after reading).
-    pub fn filter(mut self, filter: Condition) -> Self {
-        self.filter = Some(super::combine(self.filter.take(), filter));
+    pub fn filter(mut self, filter: impl IntoCondition<T>) -> Self {
+        self.filter = Some(super::combine(self.filter.take(), filter.into_condition()));
         self
     }
 
@@ -310,8 +313,8 @@ pub struct Scan<'a, T> {
 
 impl<'a, T: EncryptedItem> Scan<'a, T> {
     /// Keeps only the items for which `filter` holds.
-    pub fn filter(mut self, filter: Condition) -> Self {
-        self.filter = Some(super::combine(self.filter.take(), filter));
+    pub fn filter(mut self, filter: impl IntoCondition<T>) -> Self {
+        self.filter = Some(super::combine(self.filter.take(), filter.into_condition()));
         self
     }
 

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::condition::{Condition, Placeholders};
+use super::field::IntoCondition;
 use super::{BoxFuture, EncryptedTable};
 use crate::error::{Cancellation, CancellationReason, Error, Result};
 use crate::item::{EncryptedItem, IntoKey};
@@ -105,14 +106,13 @@ impl<'a> Transaction<'a> {
     }
 
     /// Writes `item` to `table` if `condition` holds for the stored item.
-    #[allow(clippy::needless_pass_by_value, reason = "taken like every builder's condition")]
     pub fn put_if<T: EncryptedItem + Sync>(
         self,
         table: &'a EncryptedTable<T>,
         item: &'a T,
-        condition: Condition,
+        condition: impl IntoCondition<T>,
     ) -> Self {
-        self.put_with(table, item, Some(&condition))
+        self.put_with(table, item, Some(&condition.into_condition()))
     }
 
     fn put_with<T: EncryptedItem + Sync>(
@@ -147,14 +147,13 @@ impl<'a> Transaction<'a> {
     }
 
     /// Deletes the item with `key` from `table` if `condition` holds for it.
-    #[allow(clippy::needless_pass_by_value, reason = "taken like every builder's condition")]
     pub fn delete_if<T: EncryptedItem>(
         self,
         table: &'a EncryptedTable<T>,
         key: impl IntoKey<T::Key>,
-        condition: Condition,
+        condition: impl IntoCondition<T>,
     ) -> Self {
-        self.delete_with(table, key, Some(&condition))
+        self.delete_with(table, key, Some(&condition.into_condition()))
     }
 
     fn delete_with<T: EncryptedItem>(
@@ -178,24 +177,24 @@ impl<'a> Transaction<'a> {
     }
 
     /// Requires `condition` to hold for the item with `key` in `table`, without writing it.
-    #[allow(clippy::needless_pass_by_value, reason = "taken like every builder's condition")]
     pub fn condition_check<T: EncryptedItem>(
         self,
         table: &'a EncryptedTable<T>,
         key: impl IntoKey<T::Key>,
-        condition: Condition,
+        condition: impl IntoCondition<T>,
     ) -> Self {
-        let built = render(Some(&condition), &table.schema).and_then(|(e, n, v)| {
-            let check = ConditionCheck::builder()
-                .table_name(&*table.table_name)
-                .set_key(Some(T::key_item(&key.into_key())?))
-                .set_condition_expression(e)
-                .set_expression_attribute_names(n)
-                .set_expression_attribute_values(v)
-                .build()
-                .map_err(build_error)?;
-            Ok(TransactWriteItem::builder().condition_check(check).build())
-        });
+        let built =
+            render(Some(&condition.into_condition()), &table.schema).and_then(|(e, n, v)| {
+                let check = ConditionCheck::builder()
+                    .table_name(&*table.table_name)
+                    .set_key(Some(T::key_item(&key.into_key())?))
+                    .set_condition_expression(e)
+                    .set_expression_attribute_names(n)
+                    .set_expression_attribute_values(v)
+                    .build()
+                    .map_err(build_error)?;
+                Ok(TransactWriteItem::builder().condition_check(check).build())
+            });
         self.push(table, "ConditionCheck", Box::pin(std::future::ready(built)))
     }
 
