@@ -30,18 +30,16 @@ async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
     let client = aws.dynamodb();
     let key_arn = aws.create_kms_key().await;
     MetaStore::create_table(&client, "Meta").await?;
+    // Handles kept to rotate (the store) and to pick up a rotation at once (the provider);
+    // the table and the provider take clones of them.
     let store = Arc::new(MetaStore::new(
         client.clone(),
         "Meta",
-        Arc::new(AwsKmsMaterialsProvider::new(aws.kms(), &key_arn)),
+        AwsKmsMaterialsProvider::new(aws.kms(), &key_arn),
     )?);
     let provider =
         Arc::new(MostRecentProvider::new(store.clone(), "notes", Duration::from_mins(5))?);
-    let notes = EncryptedTable::<Note>::with_encryptor(
-        client,
-        "Notes",
-        ddb_encrypt::ItemEncryptor::legacy_from_arc(provider.clone()),
-    )?;
+    let notes = EncryptedTable::<Note>::legacy(client, "Notes", provider.clone())?;
     notes.create_table().await?;
 
     notes.put(&Note { id: 1, text: "written with version 0".into() }).await?;

@@ -97,14 +97,14 @@ impl MetaStore {
     pub fn new(
         client: Client,
         table_name: impl Into<String>,
-        provider: Arc<dyn CryptographicMaterialsProvider>,
+        provider: impl CryptographicMaterialsProvider + 'static,
     ) -> Result<Self> {
         let table_name = table_name.into();
         // The key attributes are SIGN_ONLY, the rest ENCRYPT_AND_SIGN; rows stay in the legacy
         // format so that the other clients read them.
         let schema =
             TableSchema::builder(&table_name).partition_key(NAME).sort_key(VERSION).build()?;
-        let encryptor = ItemEncryptor::legacy_from_arc(provider);
+        let encryptor = ItemEncryptor::legacy(provider);
         Ok(Self {
             client,
             table_name,

@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -65,6 +66,26 @@ pub trait CryptographicMaterialsProvider: Send + Sync + fmt::Debug {
         &self,
         context: &EncryptionContext<'_>,
     ) -> Result<DecryptionMaterials>;
+}
+
+/// A provider held in an `Arc` is one too: keep a handle (to call
+/// [`MostRecentProvider::invalidate`](crate::provider::MostRecentProvider::invalidate), say)
+/// and hand a clone to the table.
+#[async_trait::async_trait]
+impl<P: CryptographicMaterialsProvider + ?Sized> CryptographicMaterialsProvider for Arc<P> {
+    async fn encryption_materials(
+        &self,
+        context: &EncryptionContext<'_>,
+    ) -> Result<EncryptionMaterials> {
+        (**self).encryption_materials(context).await
+    }
+
+    async fn decryption_materials(
+        &self,
+        context: &EncryptionContext<'_>,
+    ) -> Result<DecryptionMaterials> {
+        (**self).decryption_materials(context).await
+    }
 }
 
 /// What a provider knows about the item it is asked about.

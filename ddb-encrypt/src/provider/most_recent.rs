@@ -15,6 +15,37 @@ use crate::provider::{
 /// The description entry naming the material and version of an item: `name#version`.
 pub(crate) const META_ID: &str = "amzn-ddb-meta-id";
 
+/// A store held in an `Arc` is one too (keep a handle to rotate with).
+#[async_trait::async_trait]
+impl<S: ProviderStore + ?Sized> ProviderStore for Arc<S> {
+    async fn max_version(&self, material_name: &str) -> Result<Option<u64>> {
+        (**self).max_version(material_name).await
+    }
+
+    async fn provider(
+        &self,
+        material_name: &str,
+        version: u64,
+    ) -> Result<Option<Arc<dyn CryptographicMaterialsProvider>>> {
+        (**self).provider(material_name, version).await
+    }
+
+    async fn get_or_create_provider(
+        &self,
+        material_name: &str,
+        version: u64,
+    ) -> Result<Arc<dyn CryptographicMaterialsProvider>> {
+        (**self).get_or_create_provider(material_name, version).await
+    }
+
+    async fn new_provider(
+        &self,
+        material_name: &str,
+    ) -> Result<(u64, Arc<dyn CryptographicMaterialsProvider>)> {
+        (**self).new_provider(material_name).await
+    }
+}
+
 /// A store of versioned materials providers (the Python and Java `ProviderStore`).
 ///
 /// Versions are numbered from 0 and never change once written; only explicit rotation
@@ -145,7 +176,7 @@ impl MostRecentProvider {
     /// [`Error::Config`] if the material name contains `#`, which separates it from the
     /// version in items.
     pub fn new(
-        store: Arc<dyn ProviderStore>,
+        store: impl ProviderStore + 'static,
         material_name: impl Into<String>,
         ttl: Duration,
     ) -> Result<Self> {
@@ -156,7 +187,7 @@ impl MostRecentProvider {
             )));
         }
         Ok(Self {
-            store,
+            store: Arc::new(store),
             material_name,
             ttl,
             grace: Duration::from_millis(500),
