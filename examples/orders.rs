@@ -1,17 +1,19 @@
 //! The demo: an annotated struct encrypted, stored in DynamoDB, read back.
 //!
-//! Starts a local DynamoDB and KMS API (the moto server on 127.0.0.1, installed into
-//! `.local-aws/` on first use), creates a KMS key and a table, puts and queries a few orders in
-//! the default format (the AWS Database Encryption SDK's, with an AWS KMS keyring), shows one
-//! item as stored and as read back, and stops the server.
+//! Builds its AWS clients as an application does (`aws-config`, from the environment), creates
+//! a table, puts and queries a few orders in the default format (the AWS Database Encryption
+//! SDK's, with an AWS KMS keyring), and shows one item as stored and as read back.
 //!
-//! `cargo run --example orders` (or `scripts/demo.sh`)
+//! `scripts/demo.sh` runs it against a local DynamoDB and KMS API (the moto server on
+//! 127.0.0.1, installed into `.local-aws/` on first use), through `scripts/with-local-aws.sh`,
+//! which sets `AWS_ENDPOINT_URL`; there the example creates its KMS key. Against real AWS:
+//! `ORDERS_KMS_KEY_ARN=arn:aws:kms:... cargo run --example orders -- --real-aws` (billed).
 
 use std::collections::HashMap;
 
+use aws_config::BehaviorVersion;
 use ddb_encrypt::keyring::AwsKmsKeyring;
 use ddb_encrypt::{AttributeValue, EncryptedItem, EncryptedTable, Number, SortKeyCondition};
-use ddb_encrypt_dev::local_aws::LocalAws;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,9 +73,7 @@ fn order(created_at: u64, status: Status, sku: &str) -> Order {
 fn show(value: &AttributeValue) -> String {
     match value {
         AttributeValue::B(bytes) => {
-            let hex = ddb_encrypt_dev::vectors::encode_hex(
-                &bytes.as_ref()[..bytes.as_ref().len().min(12)],
-            );
+            let hex: String = bytes.as_ref().iter().take(12).map(|b| format!("{b:02x}")).collect();
             format!("B   {hex}... ({} bytes)", bytes.as_ref().len())
         }
         AttributeValue::S(s) => format!("S   {s:?}"),
@@ -92,24 +92,31 @@ fn print_stored(item: &HashMap<String, AttributeValue>) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!(
-        "starting a local DynamoDB and KMS API on 127.0.0.1 (moto; installed on first run)..."
-    );
-    let aws = LocalAws::start()?;
-    println!("  listening on {} (pid {})\n", aws.endpoint(), aws.pid());
-
-    let result = run(&aws).await;
-    aws.stop();
-    println!("\nlocal server stopped");
-    result
-}
-
-async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
-    // A KMS key of the local server. In production: your KMS key's ARN (the keyring needs the
-    // full ARN, as KMS names the key in its answers).
-    let key_arn = aws.create_kms_key().await;
-    let keyring = AwsKmsKeyring::new(aws.kms(), key_arn);
-    let orders = EncryptedTable::<Order>::new(aws.dynamodb(), "Orders", keyring)?;
+    let real_aws = std::env::args().any(|a| a == "--real-aws");
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").ok();
+    if !real_aws && endpoint.is_none() {
+        return Err("set AWS_ENDPOINT_URL (scripts/demo.sh does), or pass --real-aws".into());
+    }
+    if let Some(endpoint) = &endpoint {
+        println!("DynamoDB and KMS at {endpoint}\n");
+    }
+    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let kms = aws_sdk_kms::Client::new(&config);
+    // Your KMS key's full ARN (KMS names the key in its answers); the local server gets one.
+    let key_arn = match std::env::var("ORDERS_KMS_KEY_ARN") {
+        Ok(arn) => arn,
+        Err(_) if !real_aws => kms
+            .create_key()
+            .send()
+            .await?
+            .key_metadata
+            .and_then(|key| key.arn)
+            .ok_or("the new KMS key has no ARN")?,
+        Err(_) => return Err("set ORDERS_KMS_KEY_ARN to your KMS key's ARN".into()),
+    };
+    let keyring = AwsKmsKeyring::new(kms, key_arn);
+    let orders =
+        EncryptedTable::<Order>::new(aws_sdk_dynamodb::Client::new(&config), "Orders", keyring)?;
     orders.create_table().await?;
     orders.verify_schema().await?;
 

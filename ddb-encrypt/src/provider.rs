@@ -5,14 +5,21 @@
 //! A provider answers two questions for every item: which keys encrypt and sign it
 //! ([`CryptographicMaterialsProvider::encryption_materials`]), and which keys decrypt and
 //! verify it ([`CryptographicMaterialsProvider::decryption_materials`]), given the item's
-//! [`EncryptionContext`]. The crate ships:
+//! [`EncryptionContext`]. The crate ships every provider of the Python and Java clients:
 //!
-//! * [`StaticMaterialsProvider`]: fixed keys, for tests and simple setups;
-//! * [`WrappedMaterialsProvider`]: a fresh content key per item, wrapped under a key-encryption
-//!   key (AES Key Wrap or RSA-OAEP) and stored in the item's material description.
+//! | provider | keys | AWS calls |
+//! |---|---|---|
+//! | [`StaticMaterialsProvider`] | fixed keys, for tests and simple setups | none |
+//! | [`WrappedMaterialsProvider`] | a fresh content key per item, wrapped under a key-encryption key (AES Key Wrap or RSA-OAEP) in the item's material description | none |
+//! | `AwsKmsMaterialsProvider` (feature `kms`) | Direct KMS: a KMS data key per item | `GenerateDataKey` per write, `Decrypt` per read |
+//! | [`MostRecentProvider`] | versioned providers from a [`ProviderStore`] such as [`MetaStore`](crate::MetaStore), the newest for writes | a store read per TTL |
 //!
-//! Implement the trait to bring your own key management. Providers are shared across tasks as
-//! `Arc<dyn CryptographicMaterialsProvider>`.
+//! and the keyrings of the DB-ESDK format are in [`keyring`](crate::keyring): Raw AES, Raw RSA,
+//! AWS KMS, Hierarchical (branch keys) and Multi.
+//!
+//! Implement the trait to bring your own key management. Providers are shared across tasks;
+//! an `Arc` of a provider is a provider, so a handle can be kept (for
+//! [`MostRecentProvider::invalidate`], say) while a table holds a clone.
 
 use std::collections::HashMap;
 use std::fmt;
