@@ -73,7 +73,11 @@ fn order(created_at: u64, status: Status, sku: &str) -> Order {
 fn show(value: &AttributeValue) -> String {
     match value {
         AttributeValue::B(bytes) => {
-            let hex: String = bytes.as_ref().iter().take(12).map(|b| format!("{b:02x}")).collect();
+            let hex: String = bytes.as_ref().iter().take(12).fold(String::new(), |mut hex, b| {
+                use std::fmt::Write as _;
+                let _ = write!(hex, "{b:02x}");
+                hex
+            });
             format!("B   {hex}... ({} bytes)", bytes.as_ref().len())
         }
         AttributeValue::S(s) => format!("S   {s:?}"),
@@ -93,26 +97,27 @@ fn print_stored(item: &HashMap<String, AttributeValue>) {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let real_aws = std::env::args().any(|a| a == "--real-aws");
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").ok();
+    let endpoint = std::env::var_os("AWS_ENDPOINT_URL");
     if !real_aws && endpoint.is_none() {
         return Err("set AWS_ENDPOINT_URL (scripts/demo.sh does), or pass --real-aws".into());
     }
     if let Some(endpoint) = &endpoint {
-        println!("DynamoDB and KMS at {endpoint}\n");
+        println!("DynamoDB and KMS at {}\n", endpoint.display());
     }
     let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let kms = aws_sdk_kms::Client::new(&config);
     // Your KMS key's full ARN (KMS names the key in its answers); the local server gets one.
-    let key_arn = match std::env::var("ORDERS_KMS_KEY_ARN") {
-        Ok(arn) => arn,
-        Err(_) if !real_aws => kms
+    let key_arn = match std::env::var_os("ORDERS_KMS_KEY_ARN").map(std::ffi::OsString::into_string)
+    {
+        Some(Ok(arn)) => arn,
+        None if !real_aws => kms
             .create_key()
             .send()
             .await?
             .key_metadata
             .and_then(|key| key.arn)
             .ok_or("the new KMS key has no ARN")?,
-        Err(_) => return Err("set ORDERS_KMS_KEY_ARN to your KMS key's ARN".into()),
+        _ => return Err("set ORDERS_KMS_KEY_ARN to your KMS key's ARN".into()),
     };
     let keyring = AwsKmsKeyring::new(kms, key_arn);
     let orders =
