@@ -59,6 +59,6 @@ pub use meta_store::MetaStore;
 pub use schema::{TableSchema, TableSchemaBuilder};
 pub use table::field::{self, IntoCondition, TypedCondition};
 pub use table::{
-    BoxFuture, Condition, Delete, EncryptedTable, Get, Put, Query, Scan, SortKeyCondition,
-    Transaction,
+    BatchGet, BatchPut, BoxFuture, Condition, Delete, EncryptedTable, Get, Put, Query, Scan,
+    SortKeyCondition, TransactGet, Transaction,
 };

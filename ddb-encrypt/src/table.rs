@@ -18,11 +18,12 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
+pub use batch::{BatchGet, BatchPut};
 use condition::Placeholders;
 pub use condition::{Condition, SortKeyCondition};
 use field::IntoCondition;
 pub use query::{Query, Scan};
-pub use transact::Transaction;
+pub use transact::{TransactGet, Transaction};
 
 use crate::encryptor::ItemEncryptor;
 use crate::error::{AwsFailure, Error, Result, ServiceErrorKind};

@@ -1,14 +1,14 @@
 //! Batch writes and reads, in DynamoDB's chunk sizes, retrying what DynamoDB leaves
 //! unprocessed with exponential backoff, and never dropping an item silently.
 
-use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::future::IntoFuture;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::AsyncSleep as _;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 
-use super::EncryptedTable;
+use super::{BoxFuture, EncryptedTable};
 use crate::error::{Error, Result};
 use crate::item::{EncryptedItem, IntoKey};
 
@@ -46,11 +46,14 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
     /// [`Error::Unprocessed`] with the number of items DynamoDB still had not written after
     /// its retries (the others were written); [`Error::Service`] if a request fails (the
     /// chunks before it were written); the errors of [`EncryptedTable::put`] for an item.
-    pub async fn batch_put<I: Borrow<T>>(&self, items: impl IntoIterator<Item = I>) -> Result<()> {
-        let items = items.into_iter();
-        let mut sealed = Vec::with_capacity(items.size_hint().0);
+    pub fn batch_put<'a>(&'a self, items: impl IntoIterator<Item = &'a T>) -> BatchPut<'a, T> {
+        BatchPut { table: self, items: items.into_iter().collect() }
+    }
+
+    async fn put_all(&self, items: Vec<&T>) -> Result<()> {
+        let mut sealed = Vec::with_capacity(items.len());
         for item in items {
-            sealed.push(self.seal(item.borrow()).await?);
+            sealed.push(self.seal(item).await?);
         }
         let mut requests = Vec::with_capacity(sealed.len());
         for stored in sealed {
@@ -102,25 +105,28 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
     /// [`Error::Unprocessed`] if DynamoDB still had not read some keys after its retries;
     /// [`Error::Service`]; [`Error::InItem`] for an item that does not read back (naming it by
     /// its key; [`Error::is_integrity`] if it fails verification).
-    pub async fn batch_get<K: IntoKey<T::Key>>(
+    pub fn batch_get<K: IntoKey<T::Key>>(
         &self,
         keys: impl IntoIterator<Item = K>,
-    ) -> Result<Vec<T>> {
-        let mut key_items = Vec::new();
-        for key in keys {
-            key_items.push(T::key_item(&key.into_key())?);
-        }
+    ) -> BatchGet<'_, T> {
+        let keys = keys.into_iter().map(|key| T::key_item(&key.into_key())).collect();
+        BatchGet { table: self, keys, consistent: self.consistent_reads }
+    }
+
+    async fn get_all(&self, keys: Result<Vec<Item>>, consistent: bool) -> Result<Vec<T>> {
+        let mut key_items = keys?;
         let mut found = Vec::with_capacity(key_items.len());
         while !key_items.is_empty() {
             let rest = key_items.split_off(key_items.len().min(GET_CHUNK));
-            for stored in self.get_chunk(std::mem::replace(&mut key_items, rest)).await? {
+            let chunk = std::mem::replace(&mut key_items, rest);
+            for stored in self.get_chunk(chunk, consistent).await? {
                 found.push(self.open(stored).await?);
             }
         }
         Ok(found)
     }
 
-    async fn get_chunk(&self, mut pending: Vec<Item>) -> Result<Vec<Item>> {
+    async fn get_chunk(&self, mut pending: Vec<Item>, consistent: bool) -> Result<Vec<Item>> {
         let mut found = Vec::with_capacity(pending.len());
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
@@ -128,7 +134,7 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
             }
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(pending))
-                .consistent_read(self.consistent_reads)
+                .consistent_read(consistent)
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build a BatchGetItem request: {e}")))?;
             let output = self
@@ -156,5 +162,68 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
             count: pending.len(),
             attempts: ATTEMPTS,
         })
+    }
+}
+
+/// A pending batch write: await it. See [`EncryptedTable::batch_put`].
+#[must_use = "a BatchPut does nothing until awaited"]
+pub struct BatchPut<'a, T> {
+    table: &'a EncryptedTable<T>,
+    items: Vec<&'a T>,
+}
+
+/// A pending batch read: await it. See [`EncryptedTable::batch_get`].
+#[must_use = "a BatchGet does nothing until awaited"]
+pub struct BatchGet<'a, T> {
+    table: &'a EncryptedTable<T>,
+    keys: Result<Vec<Item>>,
+    consistent: bool,
+}
+
+impl<T> BatchGet<'_, T> {
+    /// Strongly consistent reads (the table's default otherwise).
+    pub fn consistent(mut self, consistent: bool) -> Self {
+        self.consistent = consistent;
+        self
+    }
+}
+
+impl<'a, T: EncryptedItem + Sync> IntoFuture for BatchPut<'a, T> {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'a, Result<()>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.table.put_all(self.items))
+    }
+}
+
+impl<'a, T: EncryptedItem + Send + Sync> IntoFuture for BatchGet<'a, T> {
+    type Output = Result<Vec<T>>;
+    type IntoFuture = BoxFuture<'a, Result<Vec<T>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.table.get_all(self.keys, self.consistent))
+    }
+}
+
+/// Shows the table and the number of items or keys, never an item or a key.
+impl<T> std::fmt::Debug for BatchPut<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchPut")
+            .field("table", &self.table.table_name)
+            .field("items", &self.items.len())
+            .finish()
+    }
+}
+
+/// Shows the table and the number of keys, never a key.
+impl<T> std::fmt::Debug for BatchGet<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys = self.keys.as_ref().map_or(0, Vec::len);
+        f.debug_struct("BatchGet")
+            .field("table", &self.table.table_name)
+            .field("keys", &keys)
+            .field("consistent", &self.consistent)
+            .finish()
     }
 }

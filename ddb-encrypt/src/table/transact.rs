@@ -276,11 +276,15 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     /// [`Error::Config`] for more than 100 keys; [`Error::Service`]; [`Error::InItem`] for an
     /// item that does not read back (naming it by its key; [`Error::is_integrity`] if it fails
     /// verification).
-    pub async fn transact_get<K: IntoKey<T::Key>>(
+    pub fn transact_get<K: IntoKey<T::Key>>(
         &self,
         keys: impl IntoIterator<Item = K>,
-    ) -> Result<Vec<Option<T>>> {
-        let keys: Vec<_> = keys.into_iter().map(|k| T::key_item(&k.into_key())).collect();
+    ) -> TransactGet<'_, T> {
+        let keys = keys.into_iter().map(|k| T::key_item(&k.into_key())).collect();
+        TransactGet { table: self, keys }
+    }
+
+    async fn get_in_transaction(&self, keys: Vec<Result<Item>>) -> Result<Vec<Option<T>>> {
         if keys.len() > MAX_TRANSACTION {
             return Err(Error::config(format_args!(
                 "a transaction reads at most {MAX_TRANSACTION} items, not {}",
@@ -312,5 +316,33 @@ impl<T: EncryptedItem> EncryptedTable<T> {
             });
         }
         Ok(found)
+    }
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+/// A pending transactional read: await it. See [`EncryptedTable::transact_get`].
+#[must_use = "a TransactGet does nothing until awaited"]
+pub struct TransactGet<'a, T> {
+    table: &'a EncryptedTable<T>,
+    keys: Vec<Result<Item>>,
+}
+
+impl<'a, T: EncryptedItem + Send + Sync> IntoFuture for TransactGet<'a, T> {
+    type Output = Result<Vec<Option<T>>>;
+    type IntoFuture = BoxFuture<'a, Result<Vec<Option<T>>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.table.get_in_transaction(self.keys))
+    }
+}
+
+/// Shows the table and the number of keys, never a key.
+impl<T> std::fmt::Debug for TransactGet<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactGet")
+            .field("table", &self.table.table_name)
+            .field("keys", &self.keys.len())
+            .finish()
     }
 }
