@@ -12,9 +12,11 @@
 //! Against real AWS (your credentials, region and tables are used, and billed):
 //! `cargo run --example clinic -- --real-aws`.
 
-use aws_config::BehaviorVersion;
 use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::{EncryptedItem, EncryptedTable, Transaction};
+
+#[path = "support/aws.rs"]
+mod support;
 
 #[derive(EncryptedItem, Debug, Clone, PartialEq)]
 struct Patient {
@@ -39,14 +41,8 @@ struct Visit {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let real_aws = std::env::args().any(|a| a == "--real-aws");
-    if !real_aws && std::env::var_os("AWS_ENDPOINT_URL").is_none() {
-        return Err(
-            "set AWS_ENDPOINT_URL (scripts/with-local-aws.sh does), or pass --real-aws".into()
-        );
-    }
     // The SDK's configuration from the environment: region, credentials, endpoint.
-    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let config = support::config().await?;
     let client = aws_sdk_dynamodb::Client::new(&config);
 
     // A demo key. In production: an AwsKmsKeyring over your KMS key

@@ -3,11 +3,14 @@
 //! example), against the local KMS and DynamoDB APIs. New tables use the DB-ESDK format with an
 //! `AwsKmsKeyring` instead (`cargo run --example orders`).
 //!
-//! `cargo run --example kms_table`
+//! `scripts/with-local-aws.sh cargo run --example kms_table` (a local DynamoDB and KMS API; see
+//! `examples/support/aws.rs` for real AWS)
 
 use ddb_encrypt::provider::AwsKmsMaterialsProvider;
 use ddb_encrypt::{EncryptedItem, EncryptedTable};
-use ddb_encrypt_dev::local_aws::LocalAws;
+
+#[path = "support/aws.rs"]
+mod support;
 
 #[derive(EncryptedItem, Debug, PartialEq)]
 struct Account {
@@ -23,16 +26,19 @@ struct Account {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let aws = LocalAws::start()?;
-    let result = run(&aws).await;
-    aws.stop();
-    result
+    run(&support::config().await?).await
 }
 
-async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
-    let key_arn = aws.create_kms_key().await; // in production: your KMS key's ARN
-    let provider = AwsKmsMaterialsProvider::new(aws.kms(), &key_arn).with_key_id_check(true);
-    let accounts = EncryptedTable::<Account>::legacy(aws.dynamodb(), "Accounts", provider)?;
+async fn run(config: &aws_config::SdkConfig) -> Result<(), Box<dyn std::error::Error>> {
+    let key_arn =
+        support::kms_key(&aws_sdk_kms::Client::new(config), "EXAMPLE_KMS_KEY_ARN").await?; // in production: your KMS key's ARN
+    let provider = AwsKmsMaterialsProvider::new(aws_sdk_kms::Client::new(config), &key_arn)
+        .with_key_id_check(true);
+    let accounts = EncryptedTable::<Account>::legacy(
+        aws_sdk_dynamodb::Client::new(config),
+        "Accounts",
+        provider,
+    )?;
     accounts.create_table().await?;
     let account = Account {
         id: "acc-1".into(),

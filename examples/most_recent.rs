@@ -2,14 +2,17 @@
 //! client's "most recent provider encrypted table" example), for a table in the legacy format:
 //! versioned keys, one KMS call per version rather than per item.
 //!
-//! `cargo run --example most_recent`
+//! `scripts/with-local-aws.sh cargo run --example most_recent` (a local DynamoDB and KMS API; see
+//! `examples/support/aws.rs` for real AWS)
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ddb_encrypt::provider::{AwsKmsMaterialsProvider, MostRecentProvider, ProviderStore};
 use ddb_encrypt::{EncryptedItem, EncryptedTable, MetaStore};
-use ddb_encrypt_dev::local_aws::LocalAws;
+
+#[path = "support/aws.rs"]
+mod support;
 
 #[derive(EncryptedItem, Debug, PartialEq)]
 struct Note {
@@ -20,22 +23,20 @@ struct Note {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let aws = LocalAws::start()?;
-    let result = run(&aws).await;
-    aws.stop();
-    result
+    run(&support::config().await?).await
 }
 
-async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
-    let client = aws.dynamodb();
-    let key_arn = aws.create_kms_key().await;
+async fn run(config: &aws_config::SdkConfig) -> Result<(), Box<dyn std::error::Error>> {
+    let client = aws_sdk_dynamodb::Client::new(config);
+    let key_arn =
+        support::kms_key(&aws_sdk_kms::Client::new(config), "EXAMPLE_KMS_KEY_ARN").await?;
     MetaStore::create_table(&client, "Meta").await?;
     // Handles kept to rotate (the store) and to pick up a rotation at once (the provider);
     // the table and the provider take clones of them.
     let store = Arc::new(MetaStore::new(
         client.clone(),
         "Meta",
-        AwsKmsMaterialsProvider::new(aws.kms(), &key_arn),
+        AwsKmsMaterialsProvider::new(aws_sdk_kms::Client::new(config), &key_arn),
     )?);
     let provider =
         Arc::new(MostRecentProvider::new(store.clone(), "notes", Duration::from_mins(5))?);

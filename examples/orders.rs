@@ -11,10 +11,12 @@
 
 use std::collections::HashMap;
 
-use aws_config::BehaviorVersion;
 use ddb_encrypt::keyring::AwsKmsKeyring;
 use ddb_encrypt::{AttributeValue, EncryptedItem, EncryptedTable, Number, SortKeyCondition};
 use serde::{Deserialize, Serialize};
+
+#[path = "support/aws.rs"]
+mod support;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Status {
@@ -96,29 +98,13 @@ fn print_stored(item: &HashMap<String, AttributeValue>) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let real_aws = std::env::args().any(|a| a == "--real-aws");
-    let endpoint = std::env::var_os("AWS_ENDPOINT_URL");
-    if !real_aws && endpoint.is_none() {
-        return Err("set AWS_ENDPOINT_URL (scripts/demo.sh does), or pass --real-aws".into());
-    }
-    if let Some(endpoint) = &endpoint {
+    if let Some(endpoint) = std::env::var_os("AWS_ENDPOINT_URL") {
         println!("DynamoDB and KMS at {}\n", endpoint.display());
     }
-    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let config = support::config().await?;
     let kms = aws_sdk_kms::Client::new(&config);
     // Your KMS key's full ARN (KMS names the key in its answers); the local server gets one.
-    let key_arn = match std::env::var_os("ORDERS_KMS_KEY_ARN").map(std::ffi::OsString::into_string)
-    {
-        Some(Ok(arn)) => arn,
-        None if !real_aws => kms
-            .create_key()
-            .send()
-            .await?
-            .key_metadata
-            .and_then(|key| key.arn)
-            .ok_or("the new KMS key has no ARN")?,
-        _ => return Err("set ORDERS_KMS_KEY_ARN to your KMS key's ARN".into()),
-    };
+    let key_arn = support::kms_key(&kms, "ORDERS_KMS_KEY_ARN").await?;
     let keyring = AwsKmsKeyring::new(kms, key_arn);
     let orders =
         EncryptedTable::<Order>::new(aws_sdk_dynamodb::Client::new(&config), "Orders", keyring)?;

@@ -1,7 +1,8 @@
 //! The item encryptor on a raw item (the default DB-ESDK format, with a Raw AES keyring), then
 //! a separate `put_item` with the SDK, and the way back with `get_item`.
 //!
-//! `cargo run --example raw_item`
+//! `scripts/with-local-aws.sh cargo run --example raw_item` (a local DynamoDB and KMS API; see
+//! `examples/support/aws.rs` for real AWS)
 
 use std::collections::HashMap;
 
@@ -12,18 +13,17 @@ use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::{
     AttributeAction, AttributeValue, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, ItemEncryptor, TableSchema,
 };
-use ddb_encrypt_dev::local_aws::LocalAws;
+
+#[path = "support/aws.rs"]
+mod support;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let aws = LocalAws::start()?;
-    let result = run(&aws).await;
-    aws.stop();
-    result
+    run(&support::config().await?).await
 }
 
-async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
-    let client = aws.dynamodb();
+async fn run(config: &aws_config::SdkConfig) -> Result<(), Box<dyn std::error::Error>> {
+    let client = aws_sdk_dynamodb::Client::new(config);
     client
         .create_table()
         .table_name("Users")

@@ -2,11 +2,14 @@
 //! content key per item, wrapped with RSA-OAEP; signed with an RSA key (the Python client's
 //! "wrapped RSA" example).
 //!
-//! `cargo run --example wrapped`
+//! `scripts/with-local-aws.sh cargo run --example wrapped` (a local DynamoDB and KMS API; see
+//! `examples/support/aws.rs` for real AWS)
 
 use ddb_encrypt::provider::{SigningKey, WrappedMaterialsProvider, WrappingKey};
 use ddb_encrypt::{EncryptedItem, EncryptedTable};
-use ddb_encrypt_dev::local_aws::LocalAws;
+
+#[path = "support/aws.rs"]
+mod support;
 
 #[derive(EncryptedItem, Debug, PartialEq)]
 struct Patient {
@@ -23,18 +26,19 @@ const RSA_PEM: &str = include_str!("../ddb-encrypt/src/provider/wrapped/test-rsa
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let aws = LocalAws::start()?;
-    let result = run(&aws).await;
-    aws.stop();
-    result
+    run(&support::config().await?).await
 }
 
-async fn run(aws: &LocalAws) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(config: &aws_config::SdkConfig) -> Result<(), Box<dyn std::error::Error>> {
     let provider = WrappedMaterialsProvider::new(
         WrappingKey::rsa_from_pkcs8_pem(RSA_PEM)?,
         SigningKey::rsa_sha256_from_pkcs8_pem(RSA_PEM)?,
     );
-    let patients = EncryptedTable::<Patient>::legacy(aws.dynamodb(), "Patients", provider)?;
+    let patients = EncryptedTable::<Patient>::legacy(
+        aws_sdk_dynamodb::Client::new(config),
+        "Patients",
+        provider,
+    )?;
     patients.create_table().await?;
     let patient = Patient {
         id: "p-1".into(),
