@@ -1,7 +1,7 @@
 //! An `EncryptedTable` in the legacy format (the DynamoDB Encryption Client's) with the Direct
 //! KMS provider: one KMS data key per item (the Python client's "AWS KMS encrypted table"
 //! example), against the local KMS and DynamoDB APIs. New tables use the DB-ESDK format with an
-//! `AwsKmsKeyring` instead (`cargo run --example orders`).
+//! `AwsKmsKeyring` instead (`scripts/demo.sh`).
 //!
 //! `scripts/with-local-aws.sh cargo run --example kms_table` (a local DynamoDB and KMS API; see
 //! `examples/support/aws.rs` for real AWS)

@@ -1,6 +1,6 @@
 //! Offline round trip with the item encryptor in the default format (the AWS Database
 //! Encryption SDK's, suite 0x6701) and a Raw AES keyring: no AWS needed. With AWS, use an
-//! `AwsKmsKeyring` instead (`cargo run --example orders`).
+//! `AwsKmsKeyring` instead (`scripts/demo.sh`).
 //!
 //! `cargo run --example quickstart`
 
