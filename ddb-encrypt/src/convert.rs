@@ -16,6 +16,11 @@
 //!
 //! With `#[ddb(number)]`, values that serialize as strings (`rust_decimal::Decimal`, ...) are
 //! stored as `N`, exactly.
+//!
+//! The functions here are what `#[derive(EncryptedItem)]` generates calls to: [`put`] and
+//! [`take`] per field, [`key_value`] per key. A hand-written
+//! [`EncryptedItem`](crate::EncryptedItem) impl uses them the same way (the trait's
+//! documentation shows one).
 
 mod de;
 mod ser;
@@ -30,11 +35,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub(crate) use de::{MissingAttribute, ValueDeserializer};
 pub(crate) use ser::ValueSerializer;
 
+use crate::encryptor::Item;
+use crate::error::Error;
+use crate::item::KeyType;
 use crate::number::Decimal;
+use crate::wipe;
 
 /// How a field is converted (set by `#[ddb(set)]` and `#[ddb(number)]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[doc(hidden)]
 pub enum Mode {
     /// The default mapping.
     #[default]
@@ -124,14 +132,14 @@ impl Number {
 }
 
 impl FromStr for Number {
-    type Err = crate::Error;
+    type Err = Error;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let mut out = Vec::with_capacity(text.len());
         Decimal::parse(text)
             .and_then(|d| d.write_exact(&mut out))
-            .map_err(|e| crate::Error::config(format_args!("invalid number: {}", e.reason())))?;
-        String::from_utf8(out).map(Self).map_err(|_| crate::Error::config("invalid number"))
+            .map_err(|e| Error::config(format_args!("invalid number: {}", e.reason())))?;
+        String::from_utf8(out).map(Self).map_err(|_| Error::config("invalid number"))
     }
 }
 
@@ -190,6 +198,154 @@ impl<'de> Deserialize<'de> for Number {
             }
         }
         deserializer.deserialize_str(Visitor)
+    }
+}
+
+// What an `EncryptedItem` impl is made of: the derive's output calls these, and a hand-written
+// impl may call them too.
+
+/// The item that a derived `from_item` reads its fields from: attributes it does not take
+/// (not in the struct, or left when a field fails to convert) are wiped when it is dropped,
+/// rather than freed with their decrypted values in them.
+pub struct Leftovers(Item);
+
+impl Leftovers {
+    /// Takes charge of `item`.
+    pub fn new(item: Item) -> Self {
+        Self(item)
+    }
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        wipe::map_entries(&mut self.0);
+    }
+}
+
+impl core::ops::Deref for Leftovers {
+    type Target = Item;
+
+    fn deref(&self) -> &Item {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Leftovers {
+    fn deref_mut(&mut self) -> &mut Item {
+        &mut self.0
+    }
+}
+
+impl core::fmt::Debug for Leftovers {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Leftovers").field("attributes", &self.0.len()).finish_non_exhaustive()
+    }
+}
+
+fn conversion(attribute: &str, error: &ConvertError) -> Error {
+    Error::Conversion { attribute: attribute.to_owned(), message: error.to_string() }
+}
+
+/// Stores `value` as `name`, unless it is absent (`None`, an empty set).
+///
+/// # Errors
+///
+/// If the value cannot be represented.
+pub fn put<T: Serialize + ?Sized>(
+    item: &mut Item,
+    name: &'static str,
+    value: &T,
+    mode: Mode,
+) -> Result<(), Error> {
+    if let Some(value) = to_attribute_value(value, mode).map_err(|e| conversion(name, &e))? {
+        item.insert(name.to_owned(), value);
+    }
+    Ok(())
+}
+
+/// Reads the attribute `name`: an `Option` field is `None` when it is missing, other types
+/// are an error naming the attribute and the expected type.
+///
+/// # Errors
+///
+/// If the attribute is missing or of another type.
+pub fn take<T: DeserializeOwned>(item: &mut Item, name: &'static str) -> Result<T, Error> {
+    match item.remove(name) {
+        Some(value) => from_attribute_value(value),
+        None => T::deserialize(MissingAttribute),
+    }
+    .map_err(|e| conversion(name, &e))
+}
+
+/// Reads the attribute `name`, or the type's default when it is missing.
+///
+/// # Errors
+///
+/// If the attribute is of another type.
+pub fn take_or_default<T: DeserializeOwned + Default>(
+    item: &mut Item,
+    name: &'static str,
+) -> Result<T, Error> {
+    match item.remove(name) {
+        Some(value) => from_attribute_value(value).map_err(|e| conversion(name, &e)),
+        None => Ok(T::default()),
+    }
+}
+
+/// Reads the attribute `name`, or `default()` when it is missing (`#[serde(default = "...")]`).
+///
+/// # Errors
+///
+/// If the attribute is of another type.
+pub fn take_or_else<T: DeserializeOwned>(
+    item: &mut Item,
+    name: &'static str,
+    default: impl FnOnce() -> T,
+) -> Result<T, Error> {
+    match item.remove(name) {
+        Some(value) => from_attribute_value(value).map_err(|e| conversion(name, &e)),
+        None => Ok(default()),
+    }
+}
+
+/// A key value as an attribute value, checked against its key type: DynamoDB refuses empty
+/// key values.
+///
+/// # Errors
+///
+/// If the value does not serialize as `key_type`, or is empty.
+pub fn key_value<T: Serialize + ?Sized>(
+    name: &str,
+    key_type: KeyType,
+    value: &T,
+) -> Result<AttributeValue, Error> {
+    let mode = if key_type == KeyType::Number { Mode::Number } else { Mode::Plain };
+    let value = to_attribute_value(value, mode).map_err(|e| conversion(name, &e))?;
+    let fail = |message: &str| Error::Conversion {
+        attribute: name.to_owned(),
+        message: message.to_owned(),
+    };
+    match (&value, key_type) {
+        (Some(AttributeValue::S(s)), KeyType::String) if s.is_empty() => {
+            Err(fail("key values must not be empty"))
+        }
+        (Some(AttributeValue::B(b)), KeyType::Binary) if b.as_ref().is_empty() => {
+            Err(fail("key values must not be empty"))
+        }
+        // An empty byte vector serializes as an empty list.
+        (Some(AttributeValue::L(list)), KeyType::Binary) if list.is_empty() => {
+            Err(fail("key values must not be empty"))
+        }
+        (Some(AttributeValue::S(_)), KeyType::String)
+        | (Some(AttributeValue::N(_)), KeyType::Number)
+        | (Some(AttributeValue::B(_)), KeyType::Binary) => {
+            value.ok_or_else(|| fail("missing key value"))
+        }
+        _ => Err(fail(match key_type {
+            KeyType::String => "a string key must serialize as a string (S)",
+            KeyType::Number => "a number key must serialize as a number (N)",
+            KeyType::Binary => "a binary key must serialize as bytes (B)",
+        })),
     }
 }
 

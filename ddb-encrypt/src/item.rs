@@ -129,7 +129,7 @@ pub fn is_reserved_name(name: &str) -> bool {
 /// # enum Status { Pending, Paid }
 /// use std::collections::HashMap;
 /// use ddb_encrypt::{AttributeAction::*, AttributeValue, ItemSchema, KeySchema, KeyType, Result};
-/// use ddb_encrypt::__private::{Leftovers, Mode, put, take, key_value};
+/// use ddb_encrypt::convert::{Leftovers, Mode, put, take, key_value};
 ///
 /// struct Order {
 ///     order_id: String, created_at: u64, status: Status, ttl: Option<i64>,

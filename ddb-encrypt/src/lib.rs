@@ -9,7 +9,7 @@
 mod action;
 mod attribute;
 mod codec;
-mod convert;
+pub mod convert;
 mod crypto;
 mod encryptor;
 pub mod error;

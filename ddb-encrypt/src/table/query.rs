@@ -114,7 +114,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
 }
 
 fn key_attribute<K: KeyAttribute>(name: &str, value: &K) -> Result<AttributeValue> {
-    crate::__private::key_value(name, K::KEY_TYPE, value)
+    crate::convert::key_value(name, K::KEY_TYPE, value)
 }
 
 fn check_key_type(index: &str, name: &str, declared: KeyType, given: KeyType) -> Result<()> {
@@ -163,7 +163,7 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
         let sort = match (self.index, T::SCHEMA.sort_key) {
             (None, Some(key)) => condition.into_condition(key.name, |value| {
                 let key_type = <T::SortKey as SortKey>::KEY_TYPE.unwrap_or(KeyType::String);
-                crate::__private::key_value(key.name, key_type, value)
+                crate::convert::key_value(key.name, key_type, value)
             }),
             (None, None) => Err(Error::config("the table has no sort key")),
             (Some(index), _) => Err(Error::config(format_args!(
