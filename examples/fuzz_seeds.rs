@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use ddb_encrypt::__fuzz::{self, targets};
-use ddb_encrypt::{AttributeValue, DESCRIPTION_ATTRIBUTE, ItemEncryptor};
+use ddb_encrypt::format::DESCRIPTION_ATTRIBUTE;
+use ddb_encrypt::{AttributeValue, ItemEncryptor};
 use ddb_encrypt_dev::fixtures::{bench_providers, now_or_never, shapes};
 
 fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) {

@@ -8,8 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ddb_encrypt::provider::MetaStore;
 use ddb_encrypt::provider::{AwsKmsMaterialsProvider, MostRecentProvider, ProviderStore};
-use ddb_encrypt::{EncryptedItem, EncryptedTable, MetaStore};
+use ddb_encrypt::{EncryptedItem, EncryptedTable};
 
 #[path = "support/aws.rs"]
 mod support;

@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
+use ddb_encrypt::format::FOOTER_ATTRIBUTE;
+use ddb_encrypt::format::HEADER_ATTRIBUTE;
 use ddb_encrypt::keyring::RawAesKeyring;
-use ddb_encrypt::{
-    AttributeAction, AttributeValue, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, ItemEncryptor, TableSchema,
-};
+use ddb_encrypt::{AttributeAction, AttributeValue, ItemEncryptor, TableSchema};
 
 #[path = "support/aws.rs"]
 mod support;

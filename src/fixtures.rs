@@ -11,12 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ddb_encrypt::keyring::RawAesKeyring;
+use ddb_encrypt::provider::MetaStore;
 use ddb_encrypt::provider::{
     CryptographicMaterialsProvider, DataKey, MostRecentProvider, ProviderStore, SigningKey,
     StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
-    AlgorithmSuite, AttributeAction, EncryptedItem, ItemEncryptor, MetaStore, Number, TableSchema,
+    AlgorithmSuite, AttributeAction, EncryptedItem, ItemEncryptor, Number, TableSchema,
 };
 
 use crate::json::Item;

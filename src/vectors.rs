@@ -15,14 +15,13 @@ use ddb_encrypt::keyring::{
     BranchKey, HierarchicalKeyring, Keyring, RawAesKeyring, RawRsaKeyring, RsaPadding,
     StaticBranchKeyStore,
 };
+use ddb_encrypt::provider::MaterialDescription;
 use ddb_encrypt::provider::{
     AwsKmsMaterialsProvider, CryptographicMaterialsProvider, DataKey, MostRecentProvider,
     SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
-use ddb_encrypt::{
-    AlgorithmSuite, AttributeAction, AttributeActions, Format, ItemEncryptor, MaterialDescription,
-    TableSchema,
-};
+use ddb_encrypt::schema::AttributeActions;
+use ddb_encrypt::{AlgorithmSuite, AttributeAction, Format, ItemEncryptor, TableSchema};
 use serde_json::Value;
 
 use crate::fixtures::InMemoryStore;

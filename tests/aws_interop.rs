@@ -8,10 +8,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ddb_encrypt::format::DESCRIPTION_ATTRIBUTE;
+use ddb_encrypt::provider::MetaStore;
 use ddb_encrypt::provider::{
     AwsKmsMaterialsProvider, CryptographicMaterialsProvider, MostRecentProvider, ProviderStore,
 };
-use ddb_encrypt::{DESCRIPTION_ATTRIBUTE, ItemEncryptor, MetaStore, TableSchema};
+use ddb_encrypt::{ItemEncryptor, TableSchema};
 use ddb_encrypt_dev::json::{self, Item, Numbers};
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
 use ddb_encrypt_dev::python::{aws_interop, workspace_root};

@@ -10,7 +10,7 @@ use ddb_encrypt::__fuzz::{
     encode_material_description, serialize_attribute,
 };
 use ddb_encrypt::AttributeValue;
-use ddb_encrypt::MaterialDescription;
+use ddb_encrypt::provider::MaterialDescription;
 use ddb_encrypt_dev::json::{Numbers, canonical_item};
 use ddb_encrypt_dev::strategies::{attribute_value, number};
 use proptest::collection::{hash_map, vec};

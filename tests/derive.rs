@@ -6,11 +6,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use ddb_encrypt::item::IndexKind;
+use ddb_encrypt::item::NoSortKey;
 use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::provider::{DataKey, SigningKey, StaticMaterialsProvider};
+use ddb_encrypt::schema::AttributeActions;
 use ddb_encrypt::{
-    AttributeAction, AttributeActions, AttributeValue, EncryptedItem, Format, IndexKind,
-    ItemEncryptor, KeyType, NoSortKey, Number, TableSchema,
+    AttributeAction, AttributeValue, EncryptedItem, Format, ItemEncryptor, KeyType, Number,
+    TableSchema,
 };
 use serde::{Deserialize, Serialize};
 
@@ -378,7 +381,7 @@ async fn sign_and_include_fields_bind_the_keys_too_and_write_a_version_2_header(
         Visit { patient_id: "p-1".into(), at: 7, clinic: "north".into(), notes: "x".into() };
     let encryptor = ItemEncryptor::new(RawAesKeyring::new("ns", "k", &[3; 32]).unwrap());
     let stored = encryptor.encrypt_item(&schema, visit.to_item().unwrap()).await.unwrap();
-    assert_eq!(stored[ddb_encrypt::HEADER_ATTRIBUTE].as_b().unwrap().as_ref()[0], 2);
+    assert_eq!(stored[ddb_encrypt::format::HEADER_ATTRIBUTE].as_b().unwrap().as_ref()[0], 2);
     let back = Visit::from_item(encryptor.decrypt_item(&schema, stored.clone()).await.unwrap());
     assert_eq!(back.unwrap(), visit);
     let mut moved = stored;

@@ -8,10 +8,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ddb_encrypt::provider::MetaStore;
 use ddb_encrypt::provider::{
     AwsKmsMaterialsProvider, MostRecentProvider, SigningKey, WrappedMaterialsProvider, WrappingKey,
 };
-use ddb_encrypt::{EncryptedItem, EncryptedTable, ItemEncryptor, MetaStore};
+use ddb_encrypt::{EncryptedItem, EncryptedTable, ItemEncryptor};
 use ddb_encrypt_dev::interceptors::RequestCounter;
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
 

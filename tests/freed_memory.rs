@@ -104,7 +104,7 @@ fn stored_record(
     encryptor: &ItemEncryptor,
     schema: &TableSchema,
     broken: bool,
-) -> ddb_encrypt::Item {
+) -> ddb_encrypt::item::Item {
     let item = HashMap::from([
         ("id".to_owned(), s("r-1")),
         ("amount".to_owned(), if broken { s("not a number") } else { n(DIGITS) }),
@@ -163,7 +163,7 @@ fn typed_reads_that_fail_leave_no_decrypted_value_in_freed_memory() {
 
 #[test]
 fn reading_a_meta_store_version_leaves_its_keys_nowhere_in_freed_memory() {
-    use ddb_encrypt::MetaStore;
+    use ddb_encrypt::provider::MetaStore;
     use ddb_encrypt::provider::{ProviderStore, WrappedMaterialsProvider, WrappingKey};
     use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
 
@@ -195,7 +195,7 @@ fn reading_a_meta_store_version_leaves_its_keys_nowhere_in_freed_memory() {
         let schema = TableSchema::builder(&table).partition_key("N").sort_key("V").build().unwrap();
         let mut row =
             ItemEncryptor::legacy(meta_provider()).decrypt_item(&schema, stored).await.unwrap();
-        let key = |row: &mut ddb_encrypt::Item, name| {
+        let key = |row: &mut ddb_encrypt::item::Item, name| {
             row.remove(name).unwrap().as_b().unwrap().as_ref().to_vec()
         };
         (key(&mut row, "enc"), key(&mut row, "int"))

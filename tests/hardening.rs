@@ -9,6 +9,11 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use ddb_encrypt::format::DESCRIPTION_ATTRIBUTE;
+use ddb_encrypt::format::FOOTER_ATTRIBUTE;
+use ddb_encrypt::format::HEADER_ATTRIBUTE;
+use ddb_encrypt::format::SIGNATURE_ATTRIBUTE;
+use ddb_encrypt::format::is_reserved_name;
 use ddb_encrypt::keyring::{
     EncryptedDataKey, EncryptionContext as KeyringContext, IntermediateKey, Keyring, RawAesKeyring,
 };
@@ -18,8 +23,7 @@ use ddb_encrypt::provider::{
     WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
-    AttributeAction, AttributeValue, DESCRIPTION_ATTRIBUTE, EncryptedItem, Error, FOOTER_ATTRIBUTE,
-    Format, HEADER_ATTRIBUTE, ItemEncryptor, SIGNATURE_ATTRIBUTE, TableSchema, is_reserved_name,
+    AttributeAction, AttributeValue, EncryptedItem, Error, Format, ItemEncryptor, TableSchema,
 };
 use ddb_encrypt_dev::fixtures::{TypedOrder, bench_encryptors, now_or_never, typical_order};
 use ddb_encrypt_dev::json::{Item, Numbers, canonical_item};

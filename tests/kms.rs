@@ -7,14 +7,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ddb_encrypt::format::DESCRIPTION_ATTRIBUTE;
+use ddb_encrypt::format::HEADER_ATTRIBUTE;
 use ddb_encrypt::keyring::AwsKmsKeyring;
+use ddb_encrypt::provider::MetaStore;
 use ddb_encrypt::provider::{
     AwsKmsMaterialsProvider, CryptographicMaterialsProvider, MostRecentProvider, ProviderStore,
     SigningKey, WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
-    AttributeValue, DESCRIPTION_ATTRIBUTE, EncryptedItem, EncryptedTable, Error, Format,
-    HEADER_ATTRIBUTE, ItemEncryptor, LegacyPolicy, MetaStore, TableSchema,
+    AttributeValue, EncryptedItem, EncryptedTable, Error, Format, ItemEncryptor, LegacyPolicy,
+    TableSchema,
 };
 use ddb_encrypt_dev::interceptors::{FailOperation, RequestCounter};
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
@@ -71,7 +74,9 @@ fn kms_writers() -> [(&'static str, KmsWriter); 2] {
     ]
 }
 
-fn description(item: &HashMap<String, AttributeValue>) -> ddb_encrypt::MaterialDescription {
+fn description(
+    item: &HashMap<String, AttributeValue>,
+) -> ddb_encrypt::provider::MaterialDescription {
     let bytes = item[DESCRIPTION_ATTRIBUTE].as_b().unwrap().as_ref();
     ddb_encrypt::__fuzz::decode_material_description(bytes).unwrap().0
 }

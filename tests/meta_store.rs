@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ddb_encrypt::__fuzz::{decode_material_description, encode_material_description};
+use ddb_encrypt::format::DESCRIPTION_ATTRIBUTE;
+use ddb_encrypt::provider::MetaStore;
 use ddb_encrypt::provider::{
     CryptographicMaterialsProvider, MostRecentProvider, ProviderStore, SigningKey,
     WrappedMaterialsProvider, WrappingKey,
 };
-use ddb_encrypt::{
-    AttributeValue, DESCRIPTION_ATTRIBUTE, Error, ItemEncryptor, MetaStore, TableSchema,
-};
+use ddb_encrypt::{AttributeValue, Error, ItemEncryptor, TableSchema};
 use ddb_encrypt_dev::interceptors::RequestCounter;
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};
 

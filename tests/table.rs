@@ -8,14 +8,18 @@ use std::collections::HashSet;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
+use ddb_encrypt::error::CancellationReason;
+use ddb_encrypt::format::DESCRIPTION_ATTRIBUTE;
+use ddb_encrypt::format::FOOTER_ATTRIBUTE;
+use ddb_encrypt::format::HEADER_ATTRIBUTE;
+use ddb_encrypt::format::SIGNATURE_ATTRIBUTE;
 use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::provider::{
     DataKey, SigningKey, StaticMaterialsProvider, WrappedMaterialsProvider, WrappingKey,
 };
 use ddb_encrypt::{
-    AttributeValue, CancellationReason, Condition, DESCRIPTION_ATTRIBUTE, EncryptedItem,
-    EncryptedTable, Error, FOOTER_ATTRIBUTE, Format, HEADER_ATTRIBUTE, ItemEncryptor, LegacyPolicy,
-    SIGNATURE_ATTRIBUTE, SortKeyCondition, Transaction,
+    AttributeValue, Condition, EncryptedItem, EncryptedTable, Error, Format, ItemEncryptor,
+    LegacyPolicy, SortKeyCondition, Transaction,
 };
 use ddb_encrypt_dev::interceptors::{FaultMode, RequestCounter, UnprocessedFaults};
 use ddb_encrypt_dev::local_aws::{LocalAws, unique_name};

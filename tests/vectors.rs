@@ -5,10 +5,11 @@
 
 use std::path::PathBuf;
 
-use ddb_encrypt::{
-    AttributeValue, DESCRIPTION_ATTRIBUTE, FOOTER_ATTRIBUTE, Format, HEADER_ATTRIBUTE,
-    ItemEncryptor, SIGNATURE_ATTRIBUTE,
-};
+use ddb_encrypt::format::DESCRIPTION_ATTRIBUTE;
+use ddb_encrypt::format::FOOTER_ATTRIBUTE;
+use ddb_encrypt::format::HEADER_ATTRIBUTE;
+use ddb_encrypt::format::SIGNATURE_ATTRIBUTE;
+use ddb_encrypt::{AttributeValue, Format, ItemEncryptor};
 use ddb_encrypt_dev::json;
 use ddb_encrypt_dev::python::workspace_root;
 use ddb_encrypt_dev::vectors::{VectorFile, decode_hex};

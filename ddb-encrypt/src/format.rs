@@ -8,11 +8,30 @@ use std::fmt;
 
 use crate::encryptor::Item;
 use crate::error::{Error, Result};
-use crate::item::{MAX_NAME_LEN, is_reserved_name};
 use crate::schema::TableSchema;
 
 pub(crate) mod dbesdk;
 pub(crate) mod legacy;
+
+pub use dbesdk::{AlgorithmSuite, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE};
+
+/// The legacy format's envelope: the attribute holding the material description.
+pub const DESCRIPTION_ATTRIBUTE: &str = "*amzn-ddb-map-desc*";
+/// The legacy format's envelope: the attribute holding the signature.
+pub const SIGNATURE_ATTRIBUTE: &str = "*amzn-ddb-map-sig*";
+/// Attribute names starting with this prefix are reserved for future envelope attributes.
+pub const RESERVED_PREFIX: &str = "*ddbe-";
+/// DynamoDB's longest attribute name, in bytes.
+pub(crate) const MAX_NAME_LEN: usize = 65535;
+
+/// `true` for the attribute names that a storage format reserves: the legacy envelope's,
+/// names starting with `*ddbe-`, and names starting with `aws_dbe_` (the DB-ESDK's).
+pub fn is_reserved_name(name: &str) -> bool {
+    name == DESCRIPTION_ATTRIBUTE
+        || name == SIGNATURE_ATTRIBUTE
+        || name.starts_with(RESERVED_PREFIX)
+        || name.starts_with(dbesdk::RESERVED_PREFIX)
+}
 
 /// The storage format of an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,8 +51,8 @@ impl Format {
     /// The reserved attributes that mark an item of this format.
     fn markers(self) -> &'static [&'static str] {
         match self {
-            Self::DbEsdk => &[dbesdk::HEADER_ATTRIBUTE, dbesdk::FOOTER_ATTRIBUTE],
-            Self::Legacy => &[crate::item::SIGNATURE_ATTRIBUTE, crate::item::DESCRIPTION_ATTRIBUTE],
+            Self::DbEsdk => &[HEADER_ATTRIBUTE, FOOTER_ATTRIBUTE],
+            Self::Legacy => &[SIGNATURE_ATTRIBUTE, DESCRIPTION_ATTRIBUTE],
             Self::Plaintext => &[],
         }
     }

@@ -73,12 +73,11 @@ pub mod targets {
     use aws_sdk_dynamodb::primitives::Blob;
 
     use crate::format::dbesdk::header::{self, Header};
+    use crate::format::{FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE};
+    use crate::item::Item;
     use crate::keyring::RawAesKeyring;
     use crate::provider::{DataKey, SigningKey, StaticMaterialsProvider};
-    use crate::{
-        AlgorithmSuite, AttributeAction, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, Item, ItemEncryptor,
-        LegacyPolicy, TableSchema,
-    };
+    use crate::{AlgorithmSuite, AttributeAction, ItemEncryptor, LegacyPolicy, TableSchema};
 
     /// Decoding never panics; whatever decodes serializes in the exact form, and that
     /// serialization decodes to a value that serializes to the same bytes. The Python form (a
@@ -343,8 +342,8 @@ pub mod providers {
 
     use super::decode_material_description;
     use super::targets::ready;
-    use crate::Item;
     use crate::error::{Error, Result};
+    use crate::item::Item;
     use crate::material_description::MaterialDescription;
     use crate::provider::{
         CryptographicMaterialsProvider, DataKey, DecryptionKey, DecryptionMaterials,

@@ -1,5 +1,6 @@
 //! Typed items: the [`EncryptedItem`] trait that `#[derive(EncryptedItem)]` implements, its
-//! static schema, and item-level names and limits.
+//! static schema, and the keys of its table. A hand-written impl names these types; a derived
+//! one does not need to.
 
 use std::collections::HashMap;
 
@@ -8,25 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::action::AttributeAction;
+pub use crate::encryptor::Item;
 use crate::error::Result;
-
-/// The attribute holding the material description.
-pub const DESCRIPTION_ATTRIBUTE: &str = "*amzn-ddb-map-desc*";
-/// The attribute holding the signature.
-pub const SIGNATURE_ATTRIBUTE: &str = "*amzn-ddb-map-sig*";
-/// Attribute names starting with this prefix are reserved for future envelope attributes.
-pub const RESERVED_PREFIX: &str = "*ddbe-";
-/// DynamoDB's longest attribute name, in bytes.
-pub(crate) const MAX_NAME_LEN: usize = 65535;
-
-/// `true` for the attribute names that a storage format reserves: the legacy envelope's,
-/// names starting with `*ddbe-`, and names starting with `aws_dbe_` (the DB-ESDK's).
-pub fn is_reserved_name(name: &str) -> bool {
-    name == DESCRIPTION_ATTRIBUTE
-        || name == SIGNATURE_ATTRIBUTE
-        || name.starts_with(RESERVED_PREFIX)
-        || name.starts_with(crate::format::dbesdk::RESERVED_PREFIX)
-}
 
 /// A struct stored as an encrypted DynamoDB item.
 ///

@@ -13,15 +13,15 @@ pub mod convert;
 mod crypto;
 mod encryptor;
 pub mod error;
-mod format;
-mod item;
+pub mod format;
+pub mod item;
 pub mod keyring;
 mod material_description;
 mod meta_store;
 mod number;
 pub mod provider;
-mod schema;
-mod table;
+pub mod schema;
+pub mod table;
 mod wipe;
 
 /// Runs a future of the crate's own tests to completion.
@@ -38,27 +38,19 @@ pub mod __private;
 #[path = "fuzzing.rs"]
 pub mod __fuzz;
 
-pub use action::{AttributeAction, AttributeActions};
+// The root holds what a user names; the rest is in the modules: `table` (the request
+// builders, conditions and field handles), `item` (the typed-item trait and its schema),
+// `schema`, `format` (formats, suites, envelope names), `keyring`, `provider`, `convert`,
+// `error`.
 #[doc(inline)]
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use convert::Number;
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use ddb_encrypt_derive::EncryptedItem;
-pub use encryptor::{Item, ItemEncryptor, LegacyPolicy, PlaintextPolicy};
-pub use error::{Cancellation, CancellationReason, Error, Result, ServiceErrorKind};
-pub use format::Format;
-pub use format::dbesdk::{AlgorithmSuite, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE};
-pub use item::{
-    DESCRIPTION_ATTRIBUTE, EncryptedItem, IndexKind, IndexSchema, IntoKey, ItemSchema,
-    KeyAttribute, KeySchema, KeyType, NoSortKey, RESERVED_PREFIX, SIGNATURE_ATTRIBUTE, SortKey,
-    is_reserved_name,
-};
-pub use material_description::MaterialDescription;
-pub use meta_store::MetaStore;
-pub use schema::{TableSchema, TableSchemaBuilder};
-pub use table::field::{self, IntoCondition, TypedCondition};
-pub use table::{
-    BatchGet, BatchPut, BoxFuture, Condition, Delete, EncryptedTable, Get, Put, Query, Scan,
-    SortKeyCondition, TransactGet, Transaction,
-};
+pub use encryptor::{ItemEncryptor, LegacyPolicy, PlaintextPolicy};
+pub use error::{Error, Result};
+pub use format::{AlgorithmSuite, Format};
+pub use item::{EncryptedItem, IntoKey, KeyAttribute, KeyType};
+pub use schema::{AttributeAction, TableSchema};
+pub use table::{Condition, EncryptedTable, SortKeyCondition, Transaction};

@@ -29,7 +29,6 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 pub use crate::crypto::{DataKey, SigningKey, VerificationKey};
 use crate::error::Result;
-use crate::material_description::MaterialDescription;
 
 #[cfg(feature = "kms")]
 pub(crate) mod aws_kms;
@@ -37,6 +36,8 @@ mod most_recent;
 mod static_keys;
 mod wrapped;
 
+pub use crate::material_description::MaterialDescription;
+pub use crate::meta_store::MetaStore;
 #[cfg(feature = "kms")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kms")))]
 pub use aws_kms::AwsKmsMaterialsProvider;

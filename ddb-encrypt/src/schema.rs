@@ -1,11 +1,12 @@
-//! The per-table configuration of the item encryptor, with everything that depends only on it
-//! computed once.
+//! The per-table configuration of the item encryptor ([`TableSchema`]: table name, keys,
+//! attribute actions), with everything that depends only on it computed once.
 
 use sha2::{Digest, Sha256};
 
-use crate::action::{AttributeAction, AttributeActions};
+pub use crate::action::{AttributeAction, AttributeActions};
 use crate::error::{Error, Result};
-use crate::item::{DESCRIPTION_ATTRIBUTE, EncryptedItem, is_reserved_name};
+use crate::format::{DESCRIPTION_ATTRIBUTE, is_reserved_name};
+use crate::item::EncryptedItem;
 
 /// What the item encryptor needs to know about a table: its name (bound into every signature),
 /// its key attributes (always signed, never encrypted), and the action of every attribute.
@@ -371,7 +372,7 @@ fn check_name(name: &str) -> Result<()> {
              it cannot have an action"
         )));
     }
-    if name.is_empty() || name.len() > crate::item::MAX_NAME_LEN {
+    if name.is_empty() || name.len() > crate::format::MAX_NAME_LEN {
         return Err(Error::config(format_args!(
             "attribute name `{name}` must be 1 to 65535 bytes long"
         )));

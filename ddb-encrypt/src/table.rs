@@ -1,4 +1,5 @@
-//! `EncryptedTable<T>`: typed, encrypted reads and writes of a DynamoDB table.
+//! `EncryptedTable<T>`: typed, encrypted reads and writes of a DynamoDB table, and its request
+//! builders, conditions and typed field handles.
 
 mod admin;
 mod batch;
@@ -21,7 +22,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 pub use batch::{BatchGet, BatchPut};
 use condition::Placeholders;
 pub use condition::{Condition, SortKeyCondition};
-use field::IntoCondition;
+pub use field::{IntoCondition, TypedCondition};
 pub use query::{Query, Scan};
 pub use transact::{TransactGet, Transaction};
 

@@ -10,13 +10,13 @@ use hex_literal::hex;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::{DESCRIPTION_ATTRIBUTE, SIGNATURE_ATTRIBUTE};
 use super::{Format, ItemFormat};
 use crate::action::AttributeAction;
 use crate::attribute::{self, NumberForm};
 use crate::crypto::{DataKey, StringToSign, cbc, rng};
 use crate::encryptor::Item;
 use crate::error::{Error, Result};
-use crate::item::{DESCRIPTION_ATTRIBUTE, SIGNATURE_ATTRIBUTE};
 use crate::material_description::{MaterialDescription, keys, sym_mode};
 use crate::provider::{CryptographicMaterialsProvider, DecryptionKey, EncryptionContext};
 use crate::schema::TableSchema;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::action::AttributeAction;
 use crate::convert::{self, Mode};
 use crate::error::{Error, Result};
-use crate::item::is_reserved_name;
+use crate::format::is_reserved_name;
 use crate::schema::TableSchema;
 
 /// A condition (for a conditional write or a check in a transaction) or a filter (for a query

@@ -9,10 +9,11 @@ use hex_literal::hex;
 
 use super::crypto::ItemKeys;
 use super::{FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE};
+use crate::item::Item;
 use crate::keyring::{
     BranchKey, HierarchicalKeyring, MultiKeyring, RawAesKeyring, StaticBranchKeyStore,
 };
-use crate::{AlgorithmSuite, AttributeAction, Error, Item, ItemEncryptor, TableSchema, block_on};
+use crate::{AlgorithmSuite, AttributeAction, Error, ItemEncryptor, TableSchema, block_on};
 
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_owned())

@@ -13,7 +13,8 @@ use super::*;
 use crate::block_on;
 use crate::codec;
 use crate::crypto::rng::pinned;
-use crate::{DESCRIPTION_ATTRIBUTE, ItemEncryptor, TableSchema};
+use crate::format::{DESCRIPTION_ATTRIBUTE, SIGNATURE_ATTRIBUTE};
+use crate::{ItemEncryptor, TableSchema};
 
 const PEM: &str = include_str!("test-rsa-2048.pem");
 const CONTENT_KEY: [u8; 32] = [0x22; 32];
@@ -178,7 +179,7 @@ fn rsa_wrapping_and_rsa_signing_round_trip() {
     let (schema, plain) = sample();
     let encryptor = ItemEncryptor::legacy(provider);
     let stored = block_on(encryptor.encrypt_item(&schema, plain.clone())).unwrap();
-    assert_eq!(stored[crate::SIGNATURE_ATTRIBUTE].as_b().unwrap().as_ref().len(), 256);
+    assert_eq!(stored[SIGNATURE_ATTRIBUTE].as_b().unwrap().as_ref().len(), 256);
     assert_eq!(block_on(encryptor.decrypt_item(&schema, stored)).unwrap(), plain);
 }
 
