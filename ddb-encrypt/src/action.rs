@@ -62,7 +62,8 @@ impl AttributeAction {
 /// Per-attribute actions with a default for attributes not listed.
 ///
 /// ```
-/// use ddb_encrypt::{AttributeAction, AttributeActions};
+/// use ddb_encrypt::AttributeAction;
+/// use ddb_encrypt::schema::AttributeActions;
 ///
 /// let actions = AttributeActions::new(AttributeAction::EncryptAndSign)
 ///     .with("status", AttributeAction::SignOnly)

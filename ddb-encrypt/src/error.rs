@@ -146,8 +146,8 @@ pub enum Error {
     },
 
     /// A query or scan read items that could not be read back (they failed verification, were
-    /// refused, or did not convert to the item type): awaiting a [`Query`](crate::Query) or
-    /// [`Scan`](crate::Scan) reads every item, then returns this instead of the others. The
+    /// refused, or did not convert to the item type): awaiting a [`Query`](crate::table::Query) or
+    /// [`Scan`](crate::table::Scan) reads every item, then returns this instead of the others. The
     /// first failure is the `source()` (usually [`Error::Integrity`]). To keep the items that
     /// verify, use `stream()`, which yields one error per failed item and goes on.
     #[error(
@@ -269,12 +269,10 @@ impl fmt::Display for CancellationReason {
 pub enum ServiceErrorKind {
     /// A condition of the request did not hold (`ConditionalCheckFailedException`).
     ConditionalCheckFailed,
-    /// A transaction was canceled (`TransactionCanceledException`); `conditional` if one of its
-    /// conditions failed.
-    TransactionCanceled {
-        /// A condition of the transaction failed.
-        conditional: bool,
-    },
+    /// A transactional read was canceled (`TransactionCanceledException`). A canceled
+    /// [`Transaction`](crate::Transaction) is [`Error::TransactionCanceled`], with the reason
+    /// of each operation.
+    TransactionCanceled,
     /// The request was throttled.
     Throttled,
     /// The table or index does not exist.
@@ -315,14 +313,7 @@ impl Error {
                 .iter()
                 .any(|o| o.reason == Some(CancellationReason::ConditionalCheckFailed));
         }
-        matches!(
-            self,
-            Self::Service { kind: ServiceErrorKind::ConditionalCheckFailed, .. }
-                | Self::Service {
-                    kind: ServiceErrorKind::TransactionCanceled { conditional: true },
-                    ..
-                }
-        )
+        matches!(self, Self::Service { kind: ServiceErrorKind::ConditionalCheckFailed, .. })
     }
 
     /// Returns `true` if a transaction was canceled (nothing of it was written).
@@ -330,7 +321,7 @@ impl Error {
         matches!(
             self,
             Self::TransactionCanceled { .. }
-                | Self::Service { kind: ServiceErrorKind::TransactionCanceled { .. }, .. }
+                | Self::Service { kind: ServiceErrorKind::TransactionCanceled, .. }
         )
     }
 
@@ -353,6 +344,72 @@ impl Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
         Self::Provider { message: message.to_string(), source }
+    }
+}
+
+/// What a failed AWS request was, as its caller classifies it: that decides the error.
+pub(crate) enum AwsRequest<'a> {
+    /// A DynamoDB request on a table: [`Error::Service`], of the kind its error code says.
+    DynamoDb {
+        /// The API operation.
+        operation: &'static str,
+        /// The table.
+        table: &'a str,
+    },
+    /// A KMS request with a key: [`Error::Provider`] (the key service failed, not the item).
+    #[cfg_attr(not(feature = "kms"), expect(dead_code, reason = "KMS requests need the feature"))]
+    Kms {
+        /// The API operation.
+        operation: &'static str,
+        /// The key's id or ARN.
+        key: &'a str,
+    },
+}
+
+impl Error {
+    /// The one mapper of AWS SDK errors: only the service's code and message are kept (see
+    /// [`AwsFailure`]).
+    pub(crate) fn aws<E: ProvideErrorMetadata, R>(
+        request: &AwsRequest<'_>,
+        error: &SdkError<E, R>,
+    ) -> Self {
+        let failure = AwsFailure::new(error);
+        match *request {
+            AwsRequest::DynamoDb { operation, table } => {
+                let kind = match failure.code() {
+                    Some("ConditionalCheckFailedException") => {
+                        ServiceErrorKind::ConditionalCheckFailed
+                    }
+                    Some("TransactionCanceledException") => ServiceErrorKind::TransactionCanceled,
+                    Some(
+                        "ProvisionedThroughputExceededException"
+                        | "ThrottlingException"
+                        | "RequestLimitExceeded",
+                    ) => ServiceErrorKind::Throttled,
+                    Some("ResourceNotFoundException") => ServiceErrorKind::ResourceNotFound,
+                    _ if failure.is_unreachable() => ServiceErrorKind::Unreachable,
+                    _ => ServiceErrorKind::Other,
+                };
+                Self::Service {
+                    operation,
+                    table: table.to_owned(),
+                    kind,
+                    message: failure.to_string(),
+                    source: Box::new(failure),
+                }
+            }
+            AwsRequest::Kms { operation, key } => {
+                let detail = if failure.is_unreachable() {
+                    "KMS could not be reached (connection or timeout)".to_owned()
+                } else {
+                    failure.to_string()
+                };
+                Self::provider(
+                    format_args!("AWS KMS {operation} with key `{key}` failed: {detail}"),
+                    Some(Box::new(failure)),
+                )
+            }
+        }
     }
 }
 
@@ -389,11 +446,6 @@ impl AwsFailure {
     /// The service's error code (`ConditionalCheckFailedException`, ...), if it answered.
     pub(crate) fn code(&self) -> Option<&str> {
         self.code.as_deref()
-    }
-
-    /// The service's error message, or the kind of transport failure.
-    pub(crate) fn message(&self) -> &str {
-        &self.message
     }
 
     /// The request never got an answer.

@@ -1,8 +1,9 @@
-//! Storage formats: how an item is encrypted and signed in the table.
+//! Storage formats: how an item is encrypted and signed in the table, their algorithm suites,
+//! and the attribute names their envelopes reserve.
 //!
-//! Each format is one module behind [`ItemFormat`]: it writes an item, and reads an item that
-//! [`Format::of`] recognised as its own by its reserved attributes. The item encryptor picks
-//! the writer and the readers; nothing else knows any format's details.
+//! Each format is one module behind a small internal interface: it writes an item, and reads
+//! an item that [`Format::of`] recognised as its own by its reserved attributes. The item
+//! encryptor picks the writer and the readers; nothing else knows any format's details.
 
 use std::fmt;
 

@@ -68,7 +68,7 @@ use crate::error::Result;
 /// `by_status`). Conditions, filters and index queries built from them are checked at compile
 /// time: a comparison of an encrypted field, a value of another type, a condition on another
 /// item type's field and an index that does not exist do not compile. See
-/// [`field::Field`](crate::field::Field).
+/// [`table::field::Field`](crate::table::field::Field).
 ///
 /// ```no_run
 /// # use ddb_encrypt::{EncryptedItem, EncryptedTable};
@@ -112,7 +112,8 @@ use crate::error::Result;
 /// # #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 /// # enum Status { Pending, Paid }
 /// use std::collections::HashMap;
-/// use ddb_encrypt::{AttributeAction::*, AttributeValue, ItemSchema, KeySchema, KeyType, Result};
+/// use ddb_encrypt::{AttributeAction::*, AttributeValue, KeyType, Result};
+/// use ddb_encrypt::item::{ItemSchema, KeySchema};
 /// use ddb_encrypt::convert::{Leftovers, Mode, put, take, key_value};
 ///
 /// struct Order {

@@ -16,14 +16,13 @@ use aws_sdk_dynamodb::types::{
 
 use crate::crypto::rng;
 use crate::encryptor::ItemEncryptor;
-use crate::error::{Error, Result};
+use crate::error::{AwsRequest, Error, Result};
 use crate::material_description::MaterialDescription;
 use crate::provider::{
     CryptographicMaterialsProvider, META_ID, ProviderStore, SigningKey, WrappedMaterialsProvider,
     WrappingKey,
 };
 use crate::schema::TableSchema;
-use crate::table::service_error;
 use crate::wipe;
 use zeroize::Zeroizing;
 
@@ -161,7 +160,12 @@ impl MetaStore {
             .key_schema(element(VERSION, KeyType::Range).map_err(build)?)
             .send()
             .await
-            .map_err(|e| service_error("CreateTable", table_name, &e))?;
+            .map_err(|e| {
+                Error::aws(
+                    &AwsRequest::DynamoDb { operation: "CreateTable", table: table_name },
+                    &e,
+                )
+            })?;
         Ok(())
     }
 
@@ -207,7 +211,12 @@ impl MetaStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| service_error("GetItem", &self.table_name, &e))?;
+            .map_err(|e| {
+                Error::aws(
+                    &AwsRequest::DynamoDb { operation: "GetItem", table: &self.table_name },
+                    &e,
+                )
+            })?;
         let Some(stored) = output.item else { return Ok(None) };
         self.open(material_name, version, stored).await.map(Some)
     }
@@ -323,7 +332,12 @@ impl ProviderStore for MetaStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| service_error("Query", &self.table_name, &e))?;
+            .map_err(|e| {
+                Error::aws(
+                    &AwsRequest::DynamoDb { operation: "Query", table: &self.table_name },
+                    &e,
+                )
+            })?;
         let rows = output.items.unwrap_or_default();
         let checked = rows.len();
         for row in rows {
@@ -412,7 +426,7 @@ impl ProviderStore for MetaStore {
                     )
                 })
             }
-            Err(error) => Err(service_error("PutItem", &self.table_name, &error)),
+            Err(error) => Err(Error::aws(&AwsRequest::DynamoDb { operation: "PutItem", table: &self.table_name }, &error)),
         }
     }
 }

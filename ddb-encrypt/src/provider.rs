@@ -12,7 +12,7 @@
 //! | [`StaticMaterialsProvider`] | fixed keys, for tests and simple setups | none |
 //! | [`WrappedMaterialsProvider`] | a fresh content key per item, wrapped under a key-encryption key (AES Key Wrap or RSA-OAEP) in the item's material description | none |
 //! | `AwsKmsMaterialsProvider` (feature `kms`) | Direct KMS: a KMS data key per item | `GenerateDataKey` per write, `Decrypt` per read |
-//! | [`MostRecentProvider`] | versioned providers from a [`ProviderStore`] such as [`MetaStore`](crate::MetaStore), the newest for writes | a store read per TTL |
+//! | [`MostRecentProvider`] | versioned providers from a [`ProviderStore`] such as [`MetaStore`], the newest for writes | a store read per TTL |
 //!
 //! and the keyrings of the DB-ESDK format are in [`keyring`](crate::keyring): Raw AES, Raw RSA,
 //! AWS KMS, Hierarchical (branch keys) and Multi.

@@ -27,7 +27,7 @@ pub use query::{Query, Scan};
 pub use transact::{TransactGet, Transaction};
 
 use crate::encryptor::ItemEncryptor;
-use crate::error::{AwsFailure, Error, Result, ServiceErrorKind};
+use crate::error::{AwsRequest, Error, Result};
 use crate::item::{EncryptedItem, IntoKey};
 use crate::keyring::Keyring;
 use crate::provider::CryptographicMaterialsProvider;
@@ -251,41 +251,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     where
         E: ProvideErrorMetadata,
     {
-        service_error(operation, &self.table_name, error)
-    }
-}
-
-/// Maps an SDK error to [`Error::Service`] with its kind, keeping only the service's code and
-/// message (see [`AwsFailure`]).
-pub(crate) fn service_error<E>(
-    operation: &'static str,
-    table: &str,
-    error: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-) -> Error
-where
-    E: ProvideErrorMetadata,
-{
-    let failure = AwsFailure::new(error);
-    let kind = match failure.code() {
-        Some("ConditionalCheckFailedException") => ServiceErrorKind::ConditionalCheckFailed,
-        Some("TransactionCanceledException") => ServiceErrorKind::TransactionCanceled {
-            conditional: failure.message().contains("ConditionalCheckFailed"),
-        },
-        Some(
-            "ProvisionedThroughputExceededException"
-            | "ThrottlingException"
-            | "RequestLimitExceeded",
-        ) => ServiceErrorKind::Throttled,
-        Some("ResourceNotFoundException") => ServiceErrorKind::ResourceNotFound,
-        _ if failure.is_unreachable() => ServiceErrorKind::Unreachable,
-        _ => ServiceErrorKind::Other,
-    };
-    Error::Service {
-        operation,
-        table: table.to_owned(),
-        kind,
-        message: failure.to_string(),
-        source: Box::new(failure),
+        Error::aws(&AwsRequest::DynamoDb { operation, table: &self.table_name }, error)
     }
 }
 

@@ -10,8 +10,9 @@ use aws_sdk_kms::primitives::Blob;
 use zeroize::Zeroizing;
 
 use super::{EncryptedDataKey, EncryptionContext, IntermediateKey, Keyring};
+use crate::error::AwsRequest;
 use crate::error::{Error, Result};
-use crate::provider::aws_kms::{kms_error, refuses_item};
+use crate::provider::aws_kms::refuses_item;
 
 const PROVIDER_ID: &str = "aws-kms";
 
@@ -66,7 +67,12 @@ impl Keyring for AwsKmsKeyring {
             .set_encryption_context(Some(Self::kms_context(context)))
             .send()
             .await
-            .map_err(|e| kms_error("GenerateDataKey", &self.key_arn, &e))?;
+            .map_err(|e| {
+                Error::aws(
+                    &AwsRequest::Kms { operation: "GenerateDataKey", key: &self.key_arn },
+                    &e,
+                )
+            })?;
         let plaintext = Zeroizing::new(output.plaintext.map(Blob::into_inner).unwrap_or_default());
         let blob = output.ciphertext_blob.map(Blob::into_inner).unwrap_or_default();
         let key_arn = output.key_id.unwrap_or_default();
@@ -110,7 +116,12 @@ impl Keyring for AwsKmsKeyring {
             {
                 return Ok(None);
             }
-            Err(error) => return Err(kms_error("Decrypt", &self.key_arn, &error)),
+            Err(error) => {
+                return Err(Error::aws(
+                    &AwsRequest::Kms { operation: "Decrypt", key: &self.key_arn },
+                    &error,
+                ));
+            }
         };
         if output.key_id.as_deref() != Some(self.key_arn.as_str()) {
             return Ok(None);

@@ -15,7 +15,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::error::{AwsFailure, Error, Result};
+use crate::error::{AwsRequest, Error, Result};
 use crate::material_description::{MaterialDescription, keys};
 use crate::provider::{
     CryptographicMaterialsProvider, DataKey, DecryptionMaterials, EncryptionContext,
@@ -138,37 +138,14 @@ impl AwsKmsMaterialsProvider {
 
     fn kms_error<E>(
         &self,
-        operation: &str,
+        operation: &'static str,
         error: &SdkError<E, aws_sdk_kms::config::http::HttpResponse>,
     ) -> Error
     where
         E: ProvideErrorMetadata,
     {
-        kms_error(operation, &self.key_id, error)
+        Error::aws(&AwsRequest::Kms { operation, key: &self.key_id }, error)
     }
-}
-
-/// A KMS request's failure as a provider error. Only the code and message are kept: the SDK
-/// error keeps the raw response, whose body holds the plaintext data key of a `GenerateDataKey`
-/// or `Decrypt` answer.
-pub(crate) fn kms_error<E>(
-    operation: &str,
-    key_id: &str,
-    error: &SdkError<E, aws_sdk_kms::config::http::HttpResponse>,
-) -> Error
-where
-    E: ProvideErrorMetadata,
-{
-    let failure = AwsFailure::new(error);
-    let detail = if failure.is_unreachable() {
-        "KMS could not be reached (connection or timeout)".to_owned()
-    } else {
-        failure.to_string()
-    };
-    Error::provider(
-        format_args!("AWS KMS {operation} with key `{key_id}` failed: {detail}"),
-        Some(Box::new(failure)),
-    )
 }
 
 /// Whether a Decrypt error code says that the item's data key does not open under this

@@ -1,5 +1,5 @@
 //! The Most Recent provider (`docs/legacy-format.md` section 6.4): versioned materials from a
-//! [`ProviderStore`] (such as the [`MetaStore`](crate::MetaStore)), the newest version cached
+//! [`ProviderStore`] (such as the [`MetaStore`](crate::provider::MetaStore)), the newest version cached
 //! for a time-to-live, older versions kept for reading.
 
 use std::collections::{HashMap, VecDeque};

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 use super::condition::{Condition, Placeholders};
 use super::field::IntoCondition;
 use super::{BoxFuture, EncryptedTable};
-use crate::error::{Cancellation, CancellationReason, Error, Result};
+use crate::error::{AwsRequest, Cancellation, CancellationReason, Error, Result};
 use crate::item::{EncryptedItem, IntoKey};
 use crate::schema::TableSchema;
 
@@ -258,7 +258,8 @@ impl<'a> IntoFuture for Transaction<'a> {
                     .collect();
                 return Err(Error::TransactionCanceled { operations });
             }
-            Err(super::service_error("TransactWriteItems", &table, &error))
+            let request = AwsRequest::DynamoDb { operation: "TransactWriteItems", table: &table };
+            Err(Error::aws(&request, &error))
         })
     }
 }
