@@ -65,31 +65,38 @@ impl Container<'_> {
 }
 
 impl<'a> Container<'a> {
-    pub(crate) fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
+    /// The typed view of `input`; attribute errors go to `cx`. A struct without named fields
+    /// has no view: its error is returned, as the one reason there is none.
+    pub(crate) fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> syn::Result<Self> {
         let attrs = attr::container(cx, &input.attrs);
         let attrs_rule = attrs.rename_all;
         let fields = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => &named.named,
                 Fields::Unnamed(_) => {
-                    cx.error_spanned_by(
+                    return Err(syn::Error::new_spanned(
                         &input.ident,
                         "#[derive(EncryptedItem)] needs named fields, which name the attributes; tuple structs are not supported",
-                    );
-                    return None;
+                    ));
                 }
                 Fields::Unit => {
-                    cx.error_spanned_by(&input.ident, "#[derive(EncryptedItem)] needs named fields; unit structs are not supported");
-                    return None;
+                    return Err(syn::Error::new_spanned(
+                        &input.ident,
+                        "#[derive(EncryptedItem)] needs named fields; unit structs are not supported",
+                    ));
                 }
             },
             Data::Enum(data) => {
-                cx.error_spanned_by(data.enum_token, "#[derive(EncryptedItem)] is for structs with named fields; enums are not supported");
-                return None;
+                return Err(syn::Error::new_spanned(
+                    data.enum_token,
+                    "#[derive(EncryptedItem)] is for structs with named fields; enums are not supported",
+                ));
             }
             Data::Union(data) => {
-                cx.error_spanned_by(data.union_token, "#[derive(EncryptedItem)] is for structs with named fields; unions are not supported");
-                return None;
+                return Err(syn::Error::new_spanned(
+                    data.union_token,
+                    "#[derive(EncryptedItem)] is for structs with named fields; unions are not supported",
+                ));
             }
         };
         let fields = fields
@@ -110,12 +117,6 @@ impl<'a> Container<'a> {
                 Some(Field { member, vis: &field.vis, ty: &field.ty, attrs, name, name_span })
             })
             .collect();
-        Some(Self {
-            ident: &input.ident,
-            vis: &input.vis,
-            generics: &input.generics,
-            attrs,
-            fields,
-        })
+        Ok(Self { ident: &input.ident, vis: &input.vis, generics: &input.generics, attrs, fields })
     }
 }

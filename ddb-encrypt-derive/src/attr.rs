@@ -6,9 +6,11 @@ use syn::{Attribute, LitStr, Path};
 use crate::case::{RULES, RenameRule};
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    BOUND, CONTAINER_WORDS, CRATE, DDB, DEFAULT, DO_NOTHING, FIELD_WORDS, GSI_PARTITION_KEY,
-    GSI_SORT_KEY, LSI_SORT_KEY, NUMBER, PARTITION_KEY, RENAME, RENAME_ALL, SERDE, SET,
-    SIGN_AND_INCLUDE, SIGN_ONLY, SKIP, SKIP_SERIALIZING_IF, SORT_KEY, Symbol, one_of,
+    ALIAS, BOUND, CONTAINER_WORDS, CRATE, DDB, DEFAULT, DENY_UNKNOWN_FIELDS, DESERIALIZE_WITH,
+    DO_NOTHING, ENCRYPT, ENCRYPT_AND_SIGN, FIELD_WORDS, FLATTEN, FROM, GSI_PARTITION_KEY,
+    GSI_SORT_KEY, INTO, LSI_SORT_KEY, NUMBER, PARTITION_KEY, REMOTE, RENAME, RENAME_ALL, SERDE,
+    SERIALIZE_WITH, SET, SIGN_AND_INCLUDE, SIGN_ONLY, SKIP, SKIP_DESERIALIZING, SKIP_SERIALIZING,
+    SKIP_SERIALIZING_IF, SORT_KEY, Symbol, TAG, TRANSPARENT, TRY_FROM, WITH, one_of,
 };
 
 /// A word that was given, kept for the span of its error messages.
@@ -152,7 +154,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 }
                 return Ok(());
             }
-            if path.is_ident("encrypt") || path.is_ident("encrypt_and_sign") {
+            if path == ENCRYPT || path == ENCRYPT_AND_SIGN {
                 return Err(meta.error("fields are encrypted and signed by default: remove this word (keys are always signed plaintext; #[ddb(sign_only)] and #[ddb(do_nothing)] store a field in the clear)"));
             }
             Err(unknown(&meta, FIELD_WORDS))
@@ -166,40 +168,37 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
 }
 
 /// serde attributes that would change a field's stored form, and what to write instead.
-const SERDE_FIELD_REFUSALS: &[(&str, &str)] = &[
-    ("with", "wrap the field's type in a newtype whose Serialize and Deserialize convert it"),
+const SERDE_FIELD_REFUSALS: &[(Symbol, &str)] = &[
+    (WITH, "wrap the field's type in a newtype whose Serialize and Deserialize convert it"),
     (
-        "serialize_with",
+        SERIALIZE_WITH,
         "wrap the field's type in a newtype whose Serialize and Deserialize convert it",
     ),
     (
-        "deserialize_with",
+        DESERIALIZE_WITH,
         "wrap the field's type in a newtype whose Serialize and Deserialize convert it",
     ),
-    (
-        "flatten",
-        "declare the fields in this struct, or store the nested struct as one map attribute",
-    ),
-    ("skip_serializing", "a field is stored and read, or neither: use #[ddb(skip)]"),
-    ("skip_deserializing", "a field is stored and read, or neither: use #[ddb(skip)]"),
-    ("alias", "an item has one name per attribute: use #[ddb(rename = \"...\")]"),
+    (FLATTEN, "declare the fields in this struct, or store the nested struct as one map attribute"),
+    (SKIP_SERIALIZING, "a field is stored and read, or neither: use #[ddb(skip)]"),
+    (SKIP_DESERIALIZING, "a field is stored and read, or neither: use #[ddb(skip)]"),
+    (ALIAS, "an item has one name per attribute: use #[ddb(rename = \"...\")]"),
 ];
 
 /// serde attributes of the struct that would change how its items are stored.
-const SERDE_CONTAINER_REFUSALS: &[(&str, &str)] = &[
-    ("default", "put #[ddb(default)] on each field that may be missing"),
-    ("transparent", "an item is a struct of attributes"),
-    ("from", "an item is read field by field"),
-    ("try_from", "an item is read field by field"),
-    ("into", "an item is written field by field"),
-    ("remote", "derive on a local struct"),
-    ("tag", "declare the attribute as a field"),
-    ("deny_unknown_fields", "attributes that no field takes are wiped and dropped"),
+const SERDE_CONTAINER_REFUSALS: &[(Symbol, &str)] = &[
+    (DEFAULT, "put #[ddb(default)] on each field that may be missing"),
+    (TRANSPARENT, "an item is a struct of attributes"),
+    (FROM, "an item is read field by field"),
+    (TRY_FROM, "an item is read field by field"),
+    (INTO, "an item is written field by field"),
+    (REMOTE, "derive on a local struct"),
+    (TAG, "declare the attribute as a field"),
+    (DENY_UNKNOWN_FIELDS, "attributes that no field takes are wiped and dropped"),
 ];
 
 /// Reports a refused serde attribute; whether `meta` was one.
-fn refuse_serde(cx: &Ctxt, meta: &ParseNestedMeta<'_>, refusals: &[(&str, &str)]) -> bool {
-    let Some((word, fix)) = refusals.iter().find(|(word, _)| meta.path.is_ident(word)) else {
+fn refuse_serde(cx: &Ctxt, meta: &ParseNestedMeta<'_>, refusals: &[(Symbol, &str)]) -> bool {
+    let Some((word, fix)) = refusals.iter().find(|(word, _)| meta.path == *word) else {
         return false;
     };
     cx.error_spanned_by(

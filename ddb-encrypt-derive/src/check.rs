@@ -8,6 +8,10 @@ use quote::ToTokens as _;
 use crate::ast::{Container, Field};
 use crate::attr::IndexKey;
 use crate::ctxt::Ctxt;
+use crate::symbol::{
+    DEFAULT, DO_NOTHING, GSI_PARTITION_KEY, GSI_SORT_KEY, LSI_SORT_KEY, NUMBER, RENAME, SET,
+    SIGN_AND_INCLUDE, SIGN_ONLY, Symbol,
+};
 
 /// Names the legacy format's envelope uses (`docs/legacy-format.md` section 0).
 const RESERVED_NAMES: [&str; 2] = ["*amzn-ddb-map-desc*", "*amzn-ddb-map-sig*"];
@@ -161,9 +165,9 @@ fn actions_do_not_conflict(cx: &Ctxt, cont: &Container<'_>) {
     for field in &cont.fields {
         let attrs = &field.attrs;
         let actions = [
-            ("sign_only", &attrs.sign_only),
-            ("sign_and_include", &attrs.sign_and_include),
-            ("do_nothing", &attrs.do_nothing),
+            (SIGN_ONLY, &attrs.sign_only),
+            (SIGN_AND_INCLUDE, &attrs.sign_and_include),
+            (DO_NOTHING, &attrs.do_nothing),
         ];
         let given: Vec<_> =
             actions.iter().filter_map(|(n, w)| w.as_ref().map(|w| (*n, w))).collect();
@@ -178,12 +182,13 @@ fn actions_do_not_conflict(cx: &Ctxt, cont: &Container<'_>) {
         }
         if attrs.skip.is_some() {
             let others = [
-                ("sign_only", &attrs.sign_only),
-                ("sign_and_include", &attrs.sign_and_include),
-                ("do_nothing", &attrs.do_nothing),
-                ("default", &attrs.default),
-                ("set", &attrs.set),
-                ("number", &attrs.number),
+                (SIGN_ONLY, attrs.sign_only.as_ref()),
+                (SIGN_AND_INCLUDE, attrs.sign_and_include.as_ref()),
+                (DO_NOTHING, attrs.do_nothing.as_ref()),
+                (DEFAULT, attrs.default.as_ref()),
+                (SET, attrs.set.as_ref()),
+                (NUMBER, attrs.number.as_ref()),
+                (RENAME, attrs.rename.as_ref().map(|(word, _)| word)),
             ];
             for (name, word) in others {
                 if let Some(word) = word {
@@ -192,9 +197,6 @@ fn actions_do_not_conflict(cx: &Ctxt, cont: &Container<'_>) {
                         format!("skipped fields are not stored: remove `{name}`"),
                     );
                 }
-            }
-            if let Some((word, _)) = &attrs.rename {
-                cx.error_spanned_by(word, "skipped fields are not stored: remove `rename`");
             }
         }
     }
@@ -237,14 +239,14 @@ fn names_are_unique_and_allowed(cx: &Ctxt, cont: &Container<'_>) {
 /// A global index has one partition key and at most one sort key; a local index has one sort
 /// key and needs the table's sort key; no index is both.
 fn indexes_are_complete(cx: &Ctxt, cont: &Container<'_>) {
-    let mut roles: BTreeMap<(String, &str), &Field<'_>> = BTreeMap::new();
+    let mut roles: BTreeMap<(String, Symbol), &Field<'_>> = BTreeMap::new();
     let has_table_sort_key = cont.fields.iter().any(|f| f.attrs.sort_key.is_some());
     for field in &cont.fields {
         let attrs = &field.attrs;
         for (role, keys) in [
-            ("gsi_partition_key", &attrs.gsi_partition_keys),
-            ("gsi_sort_key", &attrs.gsi_sort_keys),
-            ("lsi_sort_key", &attrs.lsi_sort_keys),
+            (GSI_PARTITION_KEY, &attrs.gsi_partition_keys),
+            (GSI_SORT_KEY, &attrs.gsi_sort_keys),
+            (LSI_SORT_KEY, &attrs.lsi_sort_keys),
         ] {
             for key in keys {
                 let index = key.index.value();
@@ -265,7 +267,7 @@ fn indexes_are_complete(cx: &Ctxt, cont: &Container<'_>) {
     }
     for field in &cont.fields {
         for key in &field.attrs.gsi_sort_keys {
-            if !roles.contains_key(&(key.index.value(), "gsi_partition_key")) {
+            if !roles.contains_key(&(key.index.value(), GSI_PARTITION_KEY)) {
                 cx.error_spanned_by(
                     &key.word,
                     format!(
@@ -284,8 +286,8 @@ fn indexes_are_complete(cx: &Ctxt, cont: &Container<'_>) {
                     format!("{} needs a table #[ddb(sort_key)]: local indexes exist only on tables with a sort key", describe(key)),
                 );
             }
-            if roles.contains_key(&(index.clone(), "gsi_partition_key"))
-                || roles.contains_key(&(index.clone(), "gsi_sort_key"))
+            if roles.contains_key(&(index.clone(), GSI_PARTITION_KEY))
+                || roles.contains_key(&(index.clone(), GSI_SORT_KEY))
             {
                 cx.error_spanned_by(
                     &key.word,

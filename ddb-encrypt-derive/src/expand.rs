@@ -16,14 +16,16 @@ use crate::fallback;
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let cx = Ctxt::new();
     let container = Container::from_ast(&cx, input);
-    if let Some(container) = &container {
+    if let Ok(container) = &container {
         check::check(&cx, container);
     }
+    // Attribute errors come first, then the error of a struct the derive cannot take.
     match (cx.check(), container) {
-        (Ok(()), Some(container)) => expand(&container),
-        (Err(errors), _) => fallback::expand(input, &errors),
-        (Ok(()), None) => {
-            fallback::expand(input, &syn::Error::new_spanned(&input.ident, "invalid input"))
+        (Ok(()), Ok(container)) => expand(&container),
+        (Err(errors), Ok(_)) | (Ok(()), Err(errors)) => fallback::expand(input, &errors),
+        (Err(mut errors), Err(shape)) => {
+            errors.combine(shape);
+            fallback::expand(input, &errors)
         }
     }
 }
@@ -56,16 +58,18 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
 
-    let Some(keys) = Keys::new(&private, cont) else {
-        return fallback::expand_stub(cont, &krate);
+    // `check::table_keys` reports a struct without a partition key, so `expand` has one.
+    let Some(partition) = cont.fields.iter().find(|f| f.attrs.partition_key.is_some()) else {
+        unreachable!("a struct without #[ddb(partition_key)] passed the checks");
     };
     let Keys { partition_ty, partition_schema, sort_ty, sort_schema, key_ty, key_expr, key_item } =
-        keys;
-    let indexes = indexes(&private, cont);
+        Keys::new(&private, cont, partition);
+    let secondary = secondary_indexes(cont, partition);
+    let indexes = index_schemas(&private, &secondary);
     let actions = actions(&private, cont);
     let (puts, capacity) = puts(&private, cont);
     let takes = takes(&private, cont);
-    let handles = handles(&private, cont);
+    let handles = handles(&private, cont, &secondary);
 
     quote! {
         const _: () = {
@@ -112,7 +116,11 @@ fn expand(cont: &Container<'_>) -> TokenStream {
 
 /// `FIELDS` and `INDEXES`: typed handles on the attributes and indexes (not for generic
 /// structs). The handle structs are unnameable; each handle has its field's visibility.
-fn handles(private: &TokenStream, cont: &Container<'_>) -> TokenStream {
+fn handles(
+    private: &TokenStream,
+    cont: &Container<'_>,
+    indexes: &BTreeMap<String, Index<'_>>,
+) -> TokenStream {
     if !cont.generics.params.is_empty() {
         return TokenStream::new();
     }
@@ -138,8 +146,8 @@ fn handles(private: &TokenStream, cont: &Container<'_>) -> TokenStream {
         (quote!(#[doc = #doc] #field_vis #member: #ty), quote!(#member: #init))
     });
     let (field_defs, field_inits): (Vec<_>, Vec<_>) = fields.unzip();
-    let indexes = index_handles(private, cont);
-    let (index_defs, index_inits): (Vec<_>, Vec<_>) = indexes.into_iter().unzip();
+    let (index_defs, index_inits): (Vec<_>, Vec<_>) =
+        index_handles(private, cont, indexes).into_iter().unzip();
     let fields_doc =
         format!("Typed handles on the attributes of [`{ident}`], for conditions and filters.");
     let indexes_doc =
@@ -167,25 +175,17 @@ fn handles(private: &TokenStream, cont: &Container<'_>) -> TokenStream {
 }
 
 /// One `(definition, initializer)` per index: named in snake case, typed by its partition key.
-fn index_handles(private: &TokenStream, cont: &Container<'_>) -> Vec<(TokenStream, TokenStream)> {
+fn index_handles(
+    private: &TokenStream,
+    cont: &Container<'_>,
+    indexes: &BTreeMap<String, Index<'_>>,
+) -> Vec<(TokenStream, TokenStream)> {
     let ident = cont.ident;
-    let Some(table_partition) = cont.fields.iter().find(|f| f.attrs.partition_key.is_some()) else {
-        return Vec::new();
-    };
-    let mut indexes: BTreeMap<String, &Field<'_>> = BTreeMap::new();
-    for field in &cont.fields {
-        for key in &field.attrs.gsi_partition_keys {
-            indexes.insert(key.index.value(), field);
-        }
-        for key in &field.attrs.lsi_sort_keys {
-            indexes.entry(key.index.value()).or_insert(table_partition);
-        }
-    }
     indexes
-        .into_iter()
-        .map(|(name, partition)| {
-            let member = index_ident(&name);
-            let key = partition.ty;
+        .iter()
+        .map(|(name, index)| {
+            let member = index_ident(name);
+            let key = index.partition.ty;
             let doc = format!("The index `{name}`.");
             (
                 quote!(#[doc = #doc] pub #member: #private::Index<#ident, #key>),
@@ -255,8 +255,7 @@ struct Keys {
 }
 
 impl Keys {
-    fn new(private: &TokenStream, cont: &Container<'_>) -> Option<Self> {
-        let partition = cont.fields.iter().find(|f| f.attrs.partition_key.is_some())?;
+    fn new(private: &TokenStream, cont: &Container<'_>, partition: &Field<'_>) -> Self {
         let sort = cont.fields.iter().find(|f| f.attrs.sort_key.is_some());
         // Spanned on the field type: a type that cannot be a key fails right there.
         let partition_ty = partition.ty;
@@ -273,7 +272,7 @@ impl Keys {
                 );
             }
         };
-        Some(if let Some(sort) = sort {
+        if let Some(sort) = sort {
             let ty = sort.ty;
             let member = sort.member;
             let schema = key_schema(private, sort, &quote!(#private::sort_key_type::<Self>()));
@@ -314,7 +313,7 @@ impl Keys {
                     #private::Ok(item)
                 },
             }
-        })
+        }
     }
 }
 
@@ -424,31 +423,40 @@ fn key_schema(private: &TokenStream, field: &Field<'_>, key_type: &TokenStream) 
     quote!(#private::KeySchema { name: #name, key_type: #key_type })
 }
 
-/// The `IndexSchema`s; index key types are asserted on their fields' spans.
-fn indexes(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
-    #[derive(Default)]
-    struct Index<'a> {
-        local: bool,
-        partition: Option<&'a Field<'a>>,
-        sort: Option<&'a Field<'a>>,
-    }
-    let Some(table_partition) = cont.fields.iter().find(|f| f.attrs.partition_key.is_some()) else {
-        return Vec::new();
-    };
-    let mut indexes: BTreeMap<String, Index<'_>> = BTreeMap::new();
+/// A secondary index, gathered from the fields that hold its keys.
+struct Index<'a> {
+    local: bool,
+    /// A global index's partition key; a local index shares the table's.
+    partition: &'a Field<'a>,
+    sort: Option<&'a Field<'a>>,
+}
+
+/// The secondary indexes, by name. The checks make each one whole: a global index has its own
+/// partition key, a local index is sorted by one field and is not global as well.
+fn secondary_indexes<'a>(
+    cont: &'a Container<'_>,
+    table_partition: &'a Field<'_>,
+) -> BTreeMap<String, Index<'a>> {
+    let new = || Index { local: false, partition: table_partition, sort: None };
+    let mut indexes: BTreeMap<String, Index<'a>> = BTreeMap::new();
     for field in &cont.fields {
         for key in &field.attrs.gsi_partition_keys {
-            indexes.entry(key.index.value()).or_default().partition = Some(field);
+            indexes.entry(key.index.value()).or_insert_with(new).partition = field;
         }
         for key in &field.attrs.gsi_sort_keys {
-            indexes.entry(key.index.value()).or_default().sort = Some(field);
+            indexes.entry(key.index.value()).or_insert_with(new).sort = Some(field);
         }
         for key in &field.attrs.lsi_sort_keys {
-            let index = indexes.entry(key.index.value()).or_default();
+            let index = indexes.entry(key.index.value()).or_insert_with(new);
             index.local = true;
             index.sort = Some(field);
         }
     }
+    indexes
+}
+
+/// The `IndexSchema`s; index key types are asserted on their fields' spans.
+fn index_schemas(private: &TokenStream, indexes: &BTreeMap<String, Index<'_>>) -> Vec<TokenStream> {
     let schema = |field: &Field<'_>| {
         let ty = field.ty;
         let key_type = quote_spanned!(ty.span()=> <#ty as #private::KeyAttribute>::KEY_TYPE);
@@ -458,8 +466,7 @@ fn indexes(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
         .iter()
         .map(|(name, index)| {
             let kind = if index.local { quote!(Local) } else { quote!(Global) };
-            let partition = if index.local { Some(table_partition) } else { index.partition };
-            let partition = partition.map_or_else(|| schema(table_partition), schema);
+            let partition = schema(index.partition);
             let sort = if let Some(field) = index.sort {
                 let schema = schema(field);
                 quote!(#private::Some(#schema))
@@ -470,3 +477,6 @@ fn indexes(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,6 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use crate::ast::Container;
 use crate::attr;
 use crate::ctxt::Ctxt;
 use crate::expand::crate_path;
@@ -17,42 +16,11 @@ pub(crate) fn expand(input: &DeriveInput, errors: &syn::Error) -> TokenStream {
     let attrs = attr::container(&cx, &input.attrs);
     let _ = cx.check();
     let krate = crate_path(attrs.crate_path.as_ref());
+    let private = quote!(__ddb_private);
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let stub = stub(
-        &krate,
-        &quote!(#ident),
-        &quote!(#impl_generics),
-        &quote!(#ty_generics),
-        &quote!(#where_clause),
-    );
     quote! {
         #errors
-        #stub
-    }
-}
-
-pub(crate) fn expand_stub(cont: &Container<'_>, krate: &TokenStream) -> TokenStream {
-    let ident = cont.ident;
-    let (impl_generics, ty_generics, where_clause) = cont.generics.split_for_impl();
-    stub(
-        krate,
-        &quote!(#ident),
-        &quote!(#impl_generics),
-        &quote!(#ty_generics),
-        &quote!(#where_clause),
-    )
-}
-
-fn stub(
-    krate: &TokenStream,
-    ident: &TokenStream,
-    impl_generics: &TokenStream,
-    ty_generics: &TokenStream,
-    where_clause: &TokenStream,
-) -> TokenStream {
-    let private = quote!(__ddb_private);
-    quote! {
         const _: () = {
             use #krate::__private as __ddb_private;
 

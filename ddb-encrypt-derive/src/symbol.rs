@@ -1,10 +1,10 @@
-//! Every word of `#[ddb(...)]`.
+//! Every word the derive matches in `#[ddb(...)]` and `#[serde(...)]`.
 
 use std::fmt;
 
 use syn::{Ident, Path};
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Symbol(pub(crate) &'static str);
 
 pub(crate) const DDB: Symbol = Symbol("ddb");
@@ -29,6 +29,25 @@ pub(crate) const NUMBER: Symbol = Symbol("number");
 pub(crate) const RENAME_ALL: Symbol = Symbol("rename_all");
 pub(crate) const CRATE: Symbol = Symbol("crate");
 pub(crate) const BOUND: Symbol = Symbol("bound");
+// Words that are refused with a hint rather than reported as unknown.
+pub(crate) const ENCRYPT: Symbol = Symbol("encrypt");
+pub(crate) const ENCRYPT_AND_SIGN: Symbol = Symbol("encrypt_and_sign");
+// serde's field words that would change the stored form (refused).
+pub(crate) const WITH: Symbol = Symbol("with");
+pub(crate) const SERIALIZE_WITH: Symbol = Symbol("serialize_with");
+pub(crate) const DESERIALIZE_WITH: Symbol = Symbol("deserialize_with");
+pub(crate) const FLATTEN: Symbol = Symbol("flatten");
+pub(crate) const SKIP_SERIALIZING: Symbol = Symbol("skip_serializing");
+pub(crate) const SKIP_DESERIALIZING: Symbol = Symbol("skip_deserializing");
+pub(crate) const ALIAS: Symbol = Symbol("alias");
+// serde's container words that would change how items are stored (refused).
+pub(crate) const TRANSPARENT: Symbol = Symbol("transparent");
+pub(crate) const FROM: Symbol = Symbol("from");
+pub(crate) const TRY_FROM: Symbol = Symbol("try_from");
+pub(crate) const INTO: Symbol = Symbol("into");
+pub(crate) const REMOTE: Symbol = Symbol("remote");
+pub(crate) const TAG: Symbol = Symbol("tag");
+pub(crate) const DENY_UNKNOWN_FIELDS: Symbol = Symbol("deny_unknown_fields");
 
 pub(crate) const FIELD_WORDS: &[Symbol] = &[
     PARTITION_KEY,
