@@ -2,7 +2,7 @@
 //! APIs: Direct KMS items and Most Recent items both ways, and one meta table shared by both
 //! implementations.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use std::path::PathBuf;
 use std::sync::Arc;

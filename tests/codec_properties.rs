@@ -1,8 +1,6 @@
 //! The codecs against 100,000 random and 100,000 mutated inputs each: errors, never panics;
 //! and the canonical serialization round-trips and ignores set and map order.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
-
 use std::collections::HashMap;
 
 use ddb_encrypt::__fuzz::{

@@ -1,8 +1,8 @@
 //! `#[derive(EncryptedItem)]`: the generated schema and conversions, and round trips through
 //! the item encryptor.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
-#![allow(clippy::struct_field_names, reason = "field names follow the issue's example")]
+#![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![expect(clippy::struct_field_names, reason = "field names follow the issue's example")]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -400,7 +400,7 @@ macro_rules! renamed {
         #[derive(EncryptedItem, Serialize, Deserialize, Default)]
         #[ddb(rename_all = $rule)]
         #[serde(rename_all = $rule)]
-        #[allow(non_snake_case, reason = "the names serde's rules are tested on")]
+        #[expect(non_snake_case, reason = "the names serde's rules are tested on")]
         struct $name {
             #[ddb(partition_key)]
             order_id: String,

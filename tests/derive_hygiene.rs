@@ -1,12 +1,7 @@
 //! The derive's output names everything by absolute path: shadowing the prelude and common
 //! types around a derived struct changes nothing.
 
-#![allow(
-    dead_code,
-    non_camel_case_types,
-    clippy::upper_case_acronyms,
-    reason = "the point of this test"
-)]
+#![expect(dead_code, reason = "the point of this test")]
 
 mod shadowed {
     // Shadow what generated code could accidentally rely on.

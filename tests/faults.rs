@@ -2,7 +2,7 @@
 //! a race, and 16 tasks x 500 puts with the Most Recent provider. Nothing reported written
 //! that was not, nothing lost, nothing written in the clear.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use std::collections::HashSet;
 use std::sync::Arc;

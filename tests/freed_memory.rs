@@ -3,7 +3,7 @@
 //! watching thread frees for a marker placed in the plaintext, and always moves on `realloc`,
 //! so a buffer that grows is caught leaving a copy behind.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use std::collections::HashMap;
 

@@ -2,7 +2,7 @@
 //! in both formats (DB-ESDK and legacy), bad input through the public API, and secrets kept
 //! out of `Debug` and `Display`.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -2,8 +2,6 @@
 //! `dynamodb-encryption-sdk` 3.3.0, installed into `.local-aws/venv` when missing), must
 //! decrypt and verify there.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
-
 use std::path::PathBuf;
 
 use ddb_encrypt_dev::python::{decrypt_vectors, workspace_root};

@@ -1,7 +1,7 @@
 //! The Direct KMS provider, the MetaStore and the Most Recent provider against a real KMS and
 //! DynamoDB API (the moto server on 127.0.0.1), with request counts.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! verification leave nothing behind, and a forged count cannot make the attribute decoder
 //! reserve memory the input does not back.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use std::sync::Mutex;
 

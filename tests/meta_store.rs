@@ -1,7 +1,7 @@
 //! The MetaStore and the Most Recent provider against someone who can write the meta table or
 //! plant items: against a real DynamoDB API (the moto server on 127.0.0.1).
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! `EncryptedTable` against a real DynamoDB API (the moto server on 127.0.0.1, started by the
 //! harness for this test binary; each test has its own table).
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
+#![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use std::collections::HashSet;
 

@@ -1,8 +1,6 @@
 //! Vector files: the legacy vectors written by the Python client and the DB-ESDK vectors written
 //! by the official `aws-db-esdk` crate decrypt, and each has tampered twins that must fail.
 
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
-
 use std::path::PathBuf;
 
 use ddb_encrypt::format::DESCRIPTION_ATTRIBUTE;

@@ -138,8 +138,9 @@ impl FromStr for Number {
         let mut out = Vec::with_capacity(text.len());
         Decimal::parse(text)
             .and_then(|d| d.write_exact(&mut out))
-            .map_err(|e| Error::config(format_args!("invalid number: {}", e.reason())))?;
-        String::from_utf8(out).map(Self).map_err(|_| Error::config("invalid number"))
+            .map_err(|e| Error::InvalidNumber { reason: e.reason() })?;
+        let not_text = |_| Error::InvalidNumber { reason: "not ASCII text" };
+        String::from_utf8(out).map(Self).map_err(not_text)
     }
 }
 

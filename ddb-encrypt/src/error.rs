@@ -98,6 +98,14 @@ pub enum Error {
         message: String,
     },
 
+    /// A text that is not a DynamoDB number was parsed as a [`Number`](crate::Number): it is
+    /// not a decimal, or has more than 38 significant digits, or is out of DynamoDB's range.
+    #[error("invalid number: {reason}")]
+    InvalidNumber {
+        /// What is wrong with it (never the text).
+        reason: &'static str,
+    },
+
     /// A DynamoDB request failed. See the predicates ([`Error::is_conditional_check_failed`],
     /// ...) for the common cases. The `source()` holds the service's error code and message
     /// only: never the raw HTTP response, which can hold item values.
@@ -190,6 +198,11 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("the operating system random number generator failed")]
     Random,
+
+    /// A step that cannot fail did (a cipher refused a buffer this crate sized for it, say).
+    /// This is a bug in ddb-encrypt: please report it with the message.
+    #[error("internal error in ddb-encrypt: {0}; this is a bug, please report it")]
+    Internal(&'static str),
 }
 
 /// One operation of a canceled [`Transaction`](crate::Transaction).
@@ -332,6 +345,12 @@ impl Error {
 
     pub(crate) fn config(message: impl fmt::Display) -> Self {
         Self::Config(message.to_string())
+    }
+
+    /// The SDK refused to build a `request` request from what it was given (an empty or
+    /// invalid name, say).
+    pub(crate) fn unbuildable(request: &str, error: impl fmt::Display) -> Self {
+        Self::Config(format!("cannot build a {request} request: {error}"))
     }
 
     pub(crate) fn invalid_item(attribute: &str, reason: &'static str) -> Self {

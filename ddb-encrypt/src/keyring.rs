@@ -353,7 +353,7 @@ impl RecipientKeys {
         let tag = self
             .cipher()
             .encrypt_inout_detached(&[0; 12].into(), context, out.as_mut_slice().into())
-            .map_err(|_| Error::Random)?;
+            .map_err(|_| Error::Internal("AES-GCM refused a data key"))?;
         out.extend_from_slice(&tag);
         Ok(out)
     }

@@ -9,20 +9,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::crypto::rng;
 use crate::encryptor::ItemEncryptor;
 use crate::error::{AwsRequest, Error, Result};
+use crate::item::{KeySchema, KeyType};
 use crate::material_description::MaterialDescription;
 use crate::provider::{
     CryptographicMaterialsProvider, META_ID, ProviderStore, SigningKey, WrappedMaterialsProvider,
     WrappingKey,
 };
 use crate::schema::TableSchema;
+use crate::table::create_table_request;
 use crate::wipe;
 use zeroize::Zeroizing;
 
@@ -141,23 +140,9 @@ impl MetaStore {
     ///
     /// [`Error::Service`] if DynamoDB refuses (for example, the table exists).
     pub async fn create_table(client: &Client, table_name: &str) -> Result<()> {
-        let definition = |name: &str, kind| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build()
-        };
-        let element = |name: &str, kind| {
-            KeySchemaElement::builder().attribute_name(name).key_type(kind).build()
-        };
-        let build = |e: aws_sdk_dynamodb::error::BuildError| {
-            Error::Config(format!("cannot build a CreateTable request: {e}"))
-        };
-        client
-            .create_table()
-            .table_name(table_name)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(definition(NAME, ScalarAttributeType::S).map_err(build)?)
-            .attribute_definitions(definition(VERSION, ScalarAttributeType::N).map_err(build)?)
-            .key_schema(element(NAME, KeyType::Hash).map_err(build)?)
-            .key_schema(element(VERSION, KeyType::Range).map_err(build)?)
+        let name = KeySchema { name: NAME, key_type: KeyType::String };
+        let version = KeySchema { name: VERSION, key_type: KeyType::Number };
+        create_table_request(client, table_name, name, Some(version), [name, version])?
             .send()
             .await
             .map_err(|e| {

@@ -20,7 +20,7 @@ pub(crate) async fn config() -> Result<SdkConfig, Box<dyn Error>> {
 
 /// The ARN of the KMS key named by the environment variable `variable`; on a local server
 /// without it, a new key made there.
-#[allow(dead_code, reason = "not every example uses KMS")]
+#[allow(dead_code, reason = "not every example uses KMS; an expect would fail in those that do")]
 pub(crate) async fn kms_key(
     kms: &aws_sdk_kms::Client,
     variable: &str,

@@ -65,8 +65,10 @@ impl ValueSerializer {
     }
 }
 
-fn float(v: f64) -> Result<Out, ConvertError> {
-    if !v.is_finite() {
+/// A finite float as the shortest text that reads back as the same value: for an `f32`, not
+/// the text of its `f64` widening.
+fn float(v: impl Into<f64> + ToString + Copy) -> Result<Out, ConvertError> {
+    if !v.into().is_finite() {
         return Err(ConvertError::new("NaN and infinite floats cannot be stored as numbers"));
     }
     ValueSerializer::number(v.to_string())
@@ -105,11 +107,7 @@ impl ser::Serializer for ValueSerializer {
     }
 
     fn serialize_f32(self, v: f32) -> Result<Out, ConvertError> {
-        if !v.is_finite() {
-            return Err(ConvertError::new("NaN and infinite floats cannot be stored as numbers"));
-        }
-        // The shortest text that reads back as this f32, not its f64 widening.
-        Self::number(v.to_string())
+        float(v)
     }
 
     fn serialize_f64(self, v: f64) -> Result<Out, ConvertError> {

@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::primitives::Blob;
@@ -193,4 +191,17 @@ fn unknown_fields_are_refused_without_quoting_their_names() {
     ]));
     let error = from_attribute_value::<Strict>(value).unwrap_err();
     assert_eq!(error.to_string(), "unknown field, expected one of `name`");
+}
+
+#[test]
+fn a_text_that_is_not_a_number_is_an_invalid_number_error_not_a_configuration_error() {
+    for (text, reason) in [
+        ("1e200", "outside DynamoDB's range"),
+        ("12.3.4", "not a valid DynamoDB number"),
+        ("123456789012345678901234567890123456789", "38 significant digits"),
+    ] {
+        let error = text.parse::<Number>().unwrap_err();
+        let Error::InvalidNumber { reason: found } = error else { panic!("{text}: {error:?}") };
+        assert!(found.contains(reason), "{text}: {found}");
+    }
 }

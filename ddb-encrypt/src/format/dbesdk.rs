@@ -364,8 +364,12 @@ fn encrypt_and_hash(
             let mut stored = Zeroizing::new(Vec::with_capacity(capacity));
             stored.extend_from_slice(&type_id);
             value::serialize(entry.value, &mut stored).map_err(invalid)?;
-            let cipher = item_keys.field(index).ok_or(Error::Random)?;
-            cipher.seal(&path, &mut stored, 2).ok_or(Error::Random)?;
+            let cipher = item_keys
+                .field(index)
+                .ok_or(Error::Internal("no field key for an encrypted attribute"))?;
+            cipher
+                .seal(&path, &mut stored, 2)
+                .ok_or(Error::Internal("AES-GCM refused an attribute value"))?;
             index += 1;
             debug_assert!(stored.capacity() == capacity, "the stored value never grows");
             let ciphertext = AttributeValue::B(Blob::new(std::mem::take(&mut *stored)));

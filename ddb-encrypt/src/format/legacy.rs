@@ -109,7 +109,8 @@ impl ItemFormat for Legacy {
                 stored.extend_from_slice(iv);
                 attribute::serialize(entry.value, NumberForm::Exact, &mut stored)
                     .map_err(invalid)?;
-                cbc::encrypt_in_place(key, &mut stored).ok_or(Error::Random)?;
+                cbc::encrypt_in_place(key, &mut stored)
+                    .ok_or(Error::Internal("AES-CBC refused a buffer sized for it"))?;
                 debug_assert!(stored.capacity() == capacity, "the stored value never grows");
                 let ciphertext = AttributeValue::B(Blob::new(std::mem::take(&mut *stored)));
                 wipe::value(&mut std::mem::replace(entry.value, ciphertext));
@@ -187,7 +188,7 @@ fn decrypt_entries(key: &DataKey, entries: Vec<Entry<'_>>) -> Result<()> {
 
 /// The randomness of one item: on the stack unless the item has very many encrypted
 /// attributes.
-#[allow(clippy::large_enum_variant, reason = "on the stack on purpose: no allocation per item")]
+#[expect(clippy::large_enum_variant, reason = "on the stack on purpose: no allocation per item")]
 enum Randomness {
     Inline([u8; 512], usize),
     Heap(Vec<u8>),

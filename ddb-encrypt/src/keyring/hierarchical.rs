@@ -219,7 +219,7 @@ impl<S: BranchKeyStore> Keyring for HierarchicalKeyring<S> {
                 &aad,
                 ciphertext.get_mut(start..).unwrap_or_default().into(),
             )
-            .map_err(|_| Error::Random)?;
+            .map_err(|_| Error::Internal("AES-GCM refused a data key"))?;
         ciphertext.extend_from_slice(&tag);
         let info = self.branch_key_id.as_bytes().to_vec();
         Ok(vec![(key, EncryptedDataKey::new(PROVIDER_ID, info, ciphertext))])

@@ -124,7 +124,9 @@ impl Keyring for RawAesKeyring {
         let iv: [u8; IV_LEN] = rng::array()?;
         let mut wrapped = Vec::with_capacity(WRAPPED_LEN);
         wrapped.extend_from_slice(key.as_bytes());
-        let tag = self.seal(&iv, &context.serialize()?, &mut wrapped).ok_or(Error::Random)?;
+        let tag = self
+            .seal(&iv, &context.serialize()?, &mut wrapped)
+            .ok_or(Error::Internal("AES-GCM refused a data key"))?;
         wrapped.extend_from_slice(&tag);
         let edk = EncryptedDataKey::new(self.namespace.clone(), self.provider_info(&iv), wrapped);
         Ok(vec![(key, edk)])

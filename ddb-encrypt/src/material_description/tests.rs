@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
-
 use hex_literal::hex;
 
 use super::*;

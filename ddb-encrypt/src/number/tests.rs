@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
-
 use super::*;
 
 fn exact(text: &str) -> Result<String, NumberError> {

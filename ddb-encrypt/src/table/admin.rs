@@ -9,6 +9,9 @@ use aws_sdk_dynamodb::types::{
     TableDescription,
 };
 
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
+
 use super::EncryptedTable;
 use crate::error::{Error, Result};
 use crate::item::{EncryptedItem, IndexKind, KeySchema, KeyType};
@@ -22,7 +25,34 @@ fn scalar(key_type: KeyType) -> ScalarAttributeType {
 }
 
 fn build_error(error: impl std::fmt::Display) -> Error {
-    Error::Config(format!("cannot build a CreateTable request: {error}"))
+    Error::unbuildable("CreateTable", error)
+}
+
+/// A `CreateTable` request for `table_name` billed per request, keyed by `partition` and `sort`,
+/// with a definition of each of `keys` (the table's and its indexes', each name once).
+pub(crate) fn create_table_request(
+    client: &Client,
+    table_name: &str,
+    partition: KeySchema,
+    sort: Option<KeySchema>,
+    keys: impl IntoIterator<Item = KeySchema>,
+) -> Result<CreateTableFluentBuilder> {
+    let definitions: BTreeMap<_, _> = keys.into_iter().map(|k| (k.name, k.key_type)).collect();
+    let mut request = client
+        .create_table()
+        .table_name(table_name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(key_schema(partition, sort)?));
+    for (name, key_type) in definitions {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(scalar(key_type))
+                .build()
+                .map_err(build_error)?,
+        );
+    }
+    Ok(request)
 }
 
 fn key_schema(partition: KeySchema, sort: Option<KeySchema>) -> Result<Vec<KeySchemaElement>> {
@@ -63,28 +93,16 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     /// [`Error::Service`] if DynamoDB refuses (for example, the table exists).
     pub async fn create_table(&self) -> Result<()> {
         let schema = T::SCHEMA;
-        let mut definitions = BTreeMap::new();
         let keys = [Some(schema.partition_key), schema.sort_key].into_iter().flatten();
         let index_keys =
             schema.indexes.iter().flat_map(|i| [Some(i.partition_key), i.sort_key]).flatten();
-        for key in keys.chain(index_keys) {
-            definitions.insert(key.name, key.key_type);
-        }
-        let mut request = self
-            .client
-            .create_table()
-            .table_name(&*self.table_name)
-            .billing_mode(BillingMode::PayPerRequest)
-            .set_key_schema(Some(key_schema(schema.partition_key, schema.sort_key)?));
-        for (name, key_type) in definitions {
-            request = request.attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(name)
-                    .attribute_type(scalar(key_type))
-                    .build()
-                    .map_err(build_error)?,
-            );
-        }
+        let mut request = create_table_request(
+            &self.client,
+            &self.table_name,
+            schema.partition_key,
+            schema.sort_key,
+            keys.chain(index_keys),
+        )?;
         for index in schema.indexes {
             let keys = Some(key_schema(index.partition_key, index.sort_key)?);
             request = match index.kind {

@@ -1,18 +1,15 @@
 //! Batch writes and reads, in DynamoDB's chunk sizes, retrying what DynamoDB leaves
 //! unprocessed with exponential backoff, and never dropping an item silently.
 
-use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::AsyncSleep as _;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, PutRequest, WriteRequest};
 
 use super::{BoxFuture, EncryptedTable};
 use crate::error::{Error, Result};
-use crate::item::{EncryptedItem, IntoKey};
-
-type Item = HashMap<String, AttributeValue>;
+use crate::item::{EncryptedItem, IntoKey, Item};
 
 /// `BatchWriteItem` takes at most 25 requests, `BatchGetItem` 100 keys.
 const WRITE_CHUNK: usize = 25;
@@ -57,9 +54,10 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
         }
         let mut requests = Vec::with_capacity(sealed.len());
         for stored in sealed {
-            let put = PutRequest::builder().set_item(Some(stored)).build().map_err(|e| {
-                Error::Config(format!("cannot build a BatchWriteItem request: {e}"))
-            })?;
+            let put = PutRequest::builder()
+                .set_item(Some(stored))
+                .build()
+                .map_err(|e| Error::unbuildable("BatchWriteItem", e))?;
             requests.push(WriteRequest::builder().put_request(put).build());
         }
         while !requests.is_empty() {
@@ -136,7 +134,7 @@ impl<T: EncryptedItem + Sync> EncryptedTable<T> {
                 .set_keys(Some(pending))
                 .consistent_read(consistent)
                 .build()
-                .map_err(|e| Error::Config(format!("cannot build a BatchGetItem request: {e}")))?;
+                .map_err(|e| Error::unbuildable("BatchGetItem", e))?;
             let output = self
                 .client
                 .batch_get_item()

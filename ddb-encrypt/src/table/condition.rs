@@ -232,6 +232,56 @@ impl Placeholders {
     }
 }
 
+/// A condition of a write or check, rendered against its table's schema: what the request's
+/// three condition fields take.
+#[derive(Debug, Default)]
+pub(super) struct Rendered {
+    expression: Option<String>,
+    names: Option<HashMap<String, String>>,
+    values: Option<HashMap<String, AttributeValue>>,
+}
+
+impl Rendered {
+    /// Renders `condition`, if any, with the refusals of [`Condition::render`].
+    pub(super) fn new(condition: Option<&Condition>, schema: &TableSchema) -> Result<Self> {
+        let Some(condition) = condition else { return Ok(Self::default()) };
+        let mut placeholders = Placeholders::default();
+        let expression = condition.render(schema, &mut placeholders)?;
+        Ok(Self {
+            expression: Some(expression),
+            names: placeholders.take_names(),
+            values: placeholders.take_values(),
+        })
+    }
+}
+
+/// The SDK's builders of requests that take a condition.
+pub(super) trait Conditioned {
+    /// The builder with the condition set (or left unset, for none).
+    #[must_use]
+    fn condition(self, rendered: Rendered) -> Self;
+}
+
+macro_rules! conditioned {
+    ($($builder:ty),*) => {$(
+        impl Conditioned for $builder {
+            fn condition(self, rendered: Rendered) -> Self {
+                self.set_condition_expression(rendered.expression)
+                    .set_expression_attribute_names(rendered.names)
+                    .set_expression_attribute_values(rendered.values)
+            }
+        }
+    )*};
+}
+
+conditioned!(
+    aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder,
+    aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder,
+    aws_sdk_dynamodb::types::builders::PutBuilder,
+    aws_sdk_dynamodb::types::builders::DeleteBuilder,
+    aws_sdk_dynamodb::types::builders::ConditionCheckBuilder
+);
+
 impl Condition {
     /// Renders the expression, refusing comparisons of attributes that are not stored in the
     /// clear.

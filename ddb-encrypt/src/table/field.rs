@@ -123,7 +123,7 @@ impl<T> TypedCondition<T> {
     }
 }
 
-#[allow(clippy::needless_pass_by_value, reason = "values are taken as written: `eq(18)`")]
+#[expect(clippy::needless_pass_by_value, reason = "values are taken as written: `eq(18)`")]
 impl<T, V: Serialize> Field<T, V> {
     #[doc(hidden)]
     pub const fn __new(name: &'static str, number: bool) -> Self {
@@ -195,7 +195,6 @@ impl<T, V: Serialize> Field<T, V> {
 pub trait EncryptedComparison {}
 
 /// Comparisons that do not compile (see [`EncryptedComparison`]).
-#[allow(clippy::needless_pass_by_value, reason = "never called")]
 impl<T, V> EncryptedField<T, V> {
     /// Does not compile: the attribute is encrypted.
     pub fn eq<X: EncryptedComparison>(self, _: X) -> TypedCondition<T> {

@@ -12,9 +12,9 @@ use super::condition::{Condition, Placeholders, SortKeyCondition};
 use super::field::{IndexName, IntoCondition};
 use super::{BoxFuture, EncryptedTable};
 use crate::error::{Error, Result};
-use crate::item::{EncryptedItem, IndexKind, IndexSchema, IntoKey, KeyAttribute, KeyType, SortKey};
-
-type Item = HashMap<String, AttributeValue>;
+use crate::item::{
+    EncryptedItem, IndexKind, IndexSchema, IntoKey, Item, KeyAttribute, KeyType, SortKey,
+};
 
 /// A query: the items of one partition, optionally narrowed by the sort key, on the table or
 /// a secondary index. Await it for all items, or call [`Query::stream`] to page through them.
@@ -79,7 +79,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
 
     /// The items of the secondary index `index` whose index partition key is `partition_key`.
     /// The index's key attributes are SIGN_ONLY, so they are readable by DynamoDB.
-    #[allow(clippy::needless_pass_by_value, reason = "a handle or a name, given as written")]
+    #[expect(clippy::needless_pass_by_value, reason = "a handle or a name, given as written")]
     pub fn query_index<K: KeyAttribute>(
         &self,
         index: impl IndexName<T, K>,
@@ -194,28 +194,9 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
         self
     }
 
-    /// Keeps only the items for which `filter` holds (evaluated by DynamoDB, after reading).
-    pub fn filter(mut self, filter: impl IntoCondition<T>) -> Self {
-        self.filter = Some(super::combine(self.filter.take(), filter.into_condition()));
-        self
-    }
-
     /// Newest sort keys first.
     pub fn descending(mut self) -> Self {
         self.descending = true;
-        self
-    }
-
-    /// At most `limit` items in all.
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Reads at most `items` items per request (DynamoDB's `Limit`; pages are also cut at
-    /// 1 MB).
-    pub fn page_size(mut self, items: usize) -> Self {
-        self.page_size = Some(items);
         self
     }
 
@@ -275,27 +256,6 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
     }
 }
 
-impl<'a, T: EncryptedItem + Send + 'a> Query<'a, T> {
-    /// The items, one at a time, following pagination.
-    ///
-    /// An item that cannot be read (it fails verification, is refused or does not convert)
-    /// is an `Err` for that item, and the stream goes on with the next one; a failed request
-    /// is the last element.
-    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'a {
-        flatten(items(self.prepare()))
-    }
-}
-
-impl<'a, T: EncryptedItem + Send + 'a> IntoFuture for Query<'a, T> {
-    type Output = Result<Vec<T>>;
-    type IntoFuture = BoxFuture<'a, Result<Vec<T>>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        let table = self.table;
-        Box::pin(collect(table, "Query", items(self.prepare())))
-    }
-}
-
 /// A scan of the whole table. Await it for all items, or call [`Scan::stream`].
 ///
 /// # Errors
@@ -312,24 +272,6 @@ pub struct Scan<'a, T> {
 }
 
 impl<'a, T: EncryptedItem> Scan<'a, T> {
-    /// Keeps only the items for which `filter` holds.
-    pub fn filter(mut self, filter: impl IntoCondition<T>) -> Self {
-        self.filter = Some(super::combine(self.filter.take(), filter.into_condition()));
-        self
-    }
-
-    /// At most `limit` items in all.
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Reads at most `items` items per request.
-    pub fn page_size(mut self, items: usize) -> Self {
-        self.page_size = Some(items);
-        self
-    }
-
     fn prepare(self) -> Result<(&'a EncryptedTable<T>, Prepared)> {
         let mut placeholders = Placeholders::default();
         let filter =
@@ -349,23 +291,56 @@ impl<'a, T: EncryptedItem> Scan<'a, T> {
     }
 }
 
-impl<'a, T: EncryptedItem + Send + 'a> Scan<'a, T> {
-    /// The items, one at a time, following pagination. As [`Query::stream`], an item that
-    /// cannot be read is an `Err` for that item, and the stream goes on.
-    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'a {
-        flatten(items(self.prepare()))
-    }
+/// What queries and scans share: narrowing the results, and the two ways to read them.
+macro_rules! paged {
+    ($($builder:ident => $operation:literal),*) => {$(
+        impl<T: EncryptedItem> $builder<'_, T> {
+            /// Keeps only the items for which `filter` holds (evaluated by DynamoDB, after
+            /// reading: filtered items still count towards the read capacity used). Given
+            /// more than once, every filter must hold.
+            pub fn filter(mut self, filter: impl IntoCondition<T>) -> Self {
+                self.filter = Some(super::combine(self.filter.take(), filter.into_condition()));
+                self
+            }
+
+            /// At most `limit` items in all.
+            pub fn limit(mut self, limit: usize) -> Self {
+                self.limit = Some(limit);
+                self
+            }
+
+            /// Reads at most `items` items per request (DynamoDB's `Limit`; pages are also
+            /// cut at 1 MB).
+            pub fn page_size(mut self, items: usize) -> Self {
+                self.page_size = Some(items);
+                self
+            }
+        }
+
+        impl<'a, T: EncryptedItem + Send + 'a> $builder<'a, T> {
+            /// The items, one at a time, following pagination.
+            ///
+            /// An item that cannot be read (it fails verification, is refused or does not
+            /// convert) is an `Err` for that item, and the stream goes on with the next one; a
+            /// failed request is the last element.
+            pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'a {
+                flatten(items(self.prepare()))
+            }
+        }
+
+        impl<'a, T: EncryptedItem + Send + 'a> IntoFuture for $builder<'a, T> {
+            type Output = Result<Vec<T>>;
+            type IntoFuture = BoxFuture<'a, Result<Vec<T>>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                let table = self.table;
+                Box::pin(collect(table, $operation, items(self.prepare())))
+            }
+        }
+    )*};
 }
 
-impl<'a, T: EncryptedItem + Send + 'a> IntoFuture for Scan<'a, T> {
-    type Output = Result<Vec<T>>;
-    type IntoFuture = BoxFuture<'a, Result<Vec<T>>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        let table = self.table;
-        Box::pin(collect(table, "Scan", items(self.prepare())))
-    }
-}
+paged!(Query => "Query", Scan => "Scan");
 
 impl<T> std::fmt::Debug for Query<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,20 +1,18 @@
 //! Transactions: all-or-nothing writes (puts, deletes, condition checks) and reads.
 
-use std::collections::HashMap;
 use std::future::IntoFuture;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Get, Put, TransactGetItem, TransactWriteItem,
+    ConditionCheck, Delete, Get, Put, TransactGetItem, TransactWriteItem,
 };
 
-use super::condition::{Condition, Placeholders};
+use super::condition::{Condition, Conditioned, Rendered};
 use super::field::IntoCondition;
 use super::{BoxFuture, EncryptedTable};
 use crate::error::{AwsRequest, Cancellation, CancellationReason, Error, Result};
-use crate::item::{EncryptedItem, IntoKey};
-use crate::schema::TableSchema;
+use crate::item::{EncryptedItem, IntoKey, Item};
 
 /// DynamoDB's largest transaction.
 const MAX_TRANSACTION: usize = 100;
@@ -72,17 +70,6 @@ impl std::fmt::Debug for Transaction<'_> {
     }
 }
 
-/// A condition rendered against `schema`: expression, names, values.
-type Rendered =
-    (Option<String>, Option<HashMap<String, String>>, Option<HashMap<String, AttributeValue>>);
-
-fn render(condition: Option<&Condition>, schema: &TableSchema) -> Result<Rendered> {
-    let Some(condition) = condition else { return Ok((None, None, None)) };
-    let mut placeholders = Placeholders::default();
-    let expression = condition.render(schema, &mut placeholders)?;
-    Ok((Some(expression), placeholders.take_names(), placeholders.take_values()))
-}
-
 impl<'a> Transaction<'a> {
     /// An empty transaction.
     pub fn new() -> Self {
@@ -121,15 +108,12 @@ impl<'a> Transaction<'a> {
         item: &'a T,
         condition: Option<&Condition>,
     ) -> Self {
-        let rendered = render(condition, &table.schema);
+        let rendered = Rendered::new(condition, &table.schema);
         let build = Box::pin(async move {
-            let (expression, names, values) = rendered?;
             let put = Put::builder()
                 .table_name(&*table.table_name)
+                .condition(rendered?)
                 .set_item(Some(table.seal(item).await?))
-                .set_condition_expression(expression)
-                .set_expression_attribute_names(names)
-                .set_expression_attribute_values(values)
                 .build()
                 .map_err(build_error)?;
             Ok(TransactWriteItem::builder().put(put).build())
@@ -162,15 +146,9 @@ impl<'a> Transaction<'a> {
         key: impl IntoKey<T::Key>,
         condition: Option<&Condition>,
     ) -> Self {
-        let built = render(condition, &table.schema).and_then(|(e, n, v)| {
-            let delete = Delete::builder()
-                .table_name(&*table.table_name)
-                .set_key(Some(T::key_item(&key.into_key())?))
-                .set_condition_expression(e)
-                .set_expression_attribute_names(n)
-                .set_expression_attribute_values(v)
-                .build()
-                .map_err(build_error)?;
+        let built = keyed(table, key, condition, |table_name, key, rendered| {
+            let delete = Delete::builder().table_name(table_name).set_key(Some(key));
+            let delete = delete.condition(rendered).build().map_err(build_error)?;
             Ok(TransactWriteItem::builder().delete(delete).build())
         });
         self.push(table, "Delete", Box::pin(std::future::ready(built)))
@@ -183,18 +161,12 @@ impl<'a> Transaction<'a> {
         key: impl IntoKey<T::Key>,
         condition: impl IntoCondition<T>,
     ) -> Self {
-        let built =
-            render(Some(&condition.into_condition()), &table.schema).and_then(|(e, n, v)| {
-                let check = ConditionCheck::builder()
-                    .table_name(&*table.table_name)
-                    .set_key(Some(T::key_item(&key.into_key())?))
-                    .set_condition_expression(e)
-                    .set_expression_attribute_names(n)
-                    .set_expression_attribute_values(v)
-                    .build()
-                    .map_err(build_error)?;
-                Ok(TransactWriteItem::builder().condition_check(check).build())
-            });
+        let condition = condition.into_condition();
+        let built = keyed(table, key, Some(&condition), |table_name, key, rendered| {
+            let check = ConditionCheck::builder().table_name(table_name).set_key(Some(key));
+            let check = check.condition(rendered).build().map_err(build_error)?;
+            Ok(TransactWriteItem::builder().condition_check(check).build())
+        });
         self.push(table, "ConditionCheck", Box::pin(std::future::ready(built)))
     }
 
@@ -264,8 +236,19 @@ impl<'a> IntoFuture for Transaction<'a> {
     }
 }
 
+/// An operation on the item with `key`: its key item and condition, checked before `build`.
+fn keyed<T: EncryptedItem>(
+    table: &EncryptedTable<T>,
+    key: impl IntoKey<T::Key>,
+    condition: Option<&Condition>,
+    build: impl FnOnce(&str, Item, Rendered) -> Result<TransactWriteItem>,
+) -> Result<TransactWriteItem> {
+    let rendered = Rendered::new(condition, &table.schema)?;
+    build(&table.table_name, T::key_item(&key.into_key())?, rendered)
+}
+
 fn build_error(error: impl std::fmt::Display) -> Error {
-    Error::Config(format!("cannot build a transaction request: {error}"))
+    Error::unbuildable("transaction", error)
 }
 
 impl<T: EncryptedItem> EncryptedTable<T> {
@@ -319,8 +302,6 @@ impl<T: EncryptedItem> EncryptedTable<T> {
         Ok(found)
     }
 }
-
-type Item = HashMap<String, AttributeValue>;
 
 /// A pending transactional read: await it. See [`EncryptedTable::transact_get`].
 #[must_use = "a TransactGet does nothing until awaited"]

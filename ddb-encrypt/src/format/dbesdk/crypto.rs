@@ -161,7 +161,7 @@ impl ItemSigner {
         let pair =
             EcdsaKeyPair::generate(&ECDSA_P384_SHA384_ASN1_SIGNING).map_err(|_| Error::Random)?;
         let point: EcPublicKeyCompressedBin<'_> =
-            pair.public_key().as_be_bytes().map_err(|_| Error::Random)?;
+            pair.public_key().as_be_bytes().map_err(|_| Error::Internal("P-384 point encoding"))?;
         let public_key = BASE64.encode(point.as_ref());
         Ok(Self { pair, public_key })
     }
@@ -184,7 +184,7 @@ impl ItemSigner {
                 return Ok(fixed);
             }
         }
-        Err(Error::Random)
+        Err(Error::Internal("no 103-byte ECDSA signature in 64 attempts"))
     }
 }
 

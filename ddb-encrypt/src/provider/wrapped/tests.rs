@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
-
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
