@@ -1,5 +1,5 @@
 """Times the Python DynamoDB Encryption Client on the benchmark items (written by
-`cargo run --example bench_items -- DIR`): encrypt and decrypt per item, Static and Wrapped
+`cargo run --bin bench_items -- DIR`): encrypt and decrypt per item, Static and Wrapped
 providers, legacy format (the only one it has). Prints one JSON object:
 {"<shape>/<provider>/<encrypt|decrypt>": microseconds per item, ...}.
 

@@ -11,25 +11,25 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=target/bench
 mkdir -p "$out"
 scripts/python-venv.sh
-cargo build --release --quiet --examples
-cargo run --release --quiet --example bench_items -- "$out/items"
+cargo build --release --quiet --bins
+cargo run --release --quiet --bin bench_items -- "$out/items"
 echo "Python package..." >&2
 .local-aws/venv/bin/python interop/bench_python.py "$out/items" --seconds "${PY_SECONDS:-3}" > "$out/python.json"
 echo "Rust benchmarks..." >&2
 cargo bench --quiet --bench item --bench primitives -- --warm-up-time 1 --measurement-time "${RUST_SECONDS:-3}" >&2
 echo "DB-ESDK: the official crate and this crate, alternating on each item..." >&2
-cargo run --release --quiet --example bench_dbesdk -- write "$out/dbesdk"
+cargo run --release --quiet --bin bench_dbesdk -- write "$out/dbesdk"
 : > "$out/dbesdk.jsonl"
 for file in "$out"/dbesdk/*.json; do
     for round in 1 2 3; do
         scripts/dbesdk-interop.sh bench "$file" | sed 's/^/{"impl":"aws-db-esdk","round":'"$round"',"result":/; s/$/}/' >> "$out/dbesdk.jsonl"
-        target/release/examples/bench_dbesdk bench "$file" | sed 's/^/{"impl":"ddb-encrypt","round":'"$round"',"result":/; s/$/}/' >> "$out/dbesdk.jsonl"
+        target/release/bench_dbesdk bench "$file" | sed 's/^/{"impl":"ddb-encrypt","round":'"$round"',"result":/; s/$/}/' >> "$out/dbesdk.jsonl"
     done
 done
 echo "Memory and throughput..." >&2
-cargo run --release --quiet --example bench_memory > "$out/memory.json"
-cargo run --release --quiet --example put_throughput > "$out/throughput.json"
-cargo run --release --quiet --example bench_report -- "$out"
+cargo run --release --quiet --bin bench_memory > "$out/memory.json"
+cargo run --release --quiet --bin put_throughput > "$out/throughput.json"
+cargo run --release --quiet --bin bench_report -- "$out"
 echo
 echo "DB-ESDK format, the same items and Raw AES key, alternating runs (median of 3 rounds, each the median of 200 items), µs per item:"
 python3 - "$out/dbesdk.jsonl" <<'PY'

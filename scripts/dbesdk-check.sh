@@ -12,8 +12,8 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/official" "$work/ours"
 
 scripts/dbesdk-interop.sh generate "$work/official"
-cargo build --quiet --example vectors
-runner=target/debug/examples/vectors
+cargo build --quiet --bin vectors
+runner=target/debug/vectors
 
 echo "== ddb-encrypt reads what the official SDK wrote"
 "$runner" check "$work"/official/*.json

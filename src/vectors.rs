@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use ddb_encrypt::__fuzz::RecordedDataKey;
+
 use ddb_encrypt::keyring::{
     BranchKey, HierarchicalKeyring, Keyring, RawAesKeyring, RawRsaKeyring, RsaPadding,
     StaticBranchKeyStore,
@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use crate::fixtures::InMemoryStore;
 use crate::json::{self, Item, Numbers};
+use crate::recorded_kms::RecordedDataKey;
 
 /// The `format` value of DB-ESDK vector files.
 pub const DBESDK_FORMAT: &str = "dbesdk";

@@ -53,9 +53,10 @@ pub fn canonical_number(text: &str, python: bool) -> Option<String> {
     result.ok().and_then(|()| String::from_utf8(out).ok())
 }
 
-/// Replays a recorded KMS data key (vector files' offline mode).
-#[cfg(feature = "kms")]
-pub use crate::provider::RecordedDataKey;
+/// The size of an item as DynamoDB counts it, as puts check it (for the workspace's reports).
+pub fn item_size(item: &std::collections::HashMap<String, AttributeValue>) -> usize {
+    crate::table::item_size(item)
+}
 
 /// The bodies of the fuzz targets in `fuzz/`, also run over the committed corpora by the
 /// workspace's tests. Each accepts any input; each panics only when a property is broken.
@@ -379,10 +380,10 @@ pub mod providers {
 
     /// The recorded data key of the Direct KMS target.
     #[cfg(feature = "kms")]
-    fn kms() -> &'static crate::provider::RecordedDataKey {
-        static KEY: OnceLock<crate::provider::RecordedDataKey> = OnceLock::new();
+    fn kms() -> &'static crate::provider::aws_kms::RecordedDataKey {
+        static KEY: OnceLock<crate::provider::aws_kms::RecordedDataKey> = OnceLock::new();
         KEY.get_or_init(|| {
-            crate::provider::RecordedDataKey::new(
+            crate::provider::aws_kms::RecordedDataKey::new(
                 &[0x55; 32],
                 b"fuzz: a recorded KMS ciphertext blob",
             )

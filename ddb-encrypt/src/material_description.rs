@@ -4,6 +4,10 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use zeroize::Zeroizing;
+
 use crate::codec::{self, DecodeError, Reader, TooLong};
 
 /// Names of the entries the encryptor and the providers write.
@@ -51,6 +55,16 @@ impl MaterialDescription {
     /// Sets `key` to `value`, returning the previous value.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) -> Option<String> {
         self.entries.insert(key.into(), value.into())
+    }
+
+    /// The wrapped content key of `amzn-ddb-env-key`, if there is one; an error if it is not
+    /// base64. Line breaks and other ASCII whitespace are skipped: old Java writers used MIME
+    /// base64.
+    pub(crate) fn wrapped_key(&self) -> Option<Result<Vec<u8>, base64::DecodeError>> {
+        let value = self.get(keys::ENV_KEY)?;
+        let compact: Zeroizing<Vec<u8>> =
+            Zeroizing::new(value.bytes().filter(|b| !b.is_ascii_whitespace()).collect());
+        Some(BASE64.decode(&*compact))
     }
 
     /// Removes `key`, returning its value.

@@ -17,7 +17,9 @@
 //! and the keyrings of the DB-ESDK format are in [`keyring`](crate::keyring): Raw AES, Raw RSA,
 //! AWS KMS, Hierarchical (branch keys) and Multi.
 //!
-//! Implement the trait to bring your own key management. Providers are shared across tasks;
+//! Implement the trait to bring your own key management: the repository's
+//! `examples/custom_provider.rs` is a provider written outside the crate, with its tests.
+//! Providers are shared across tasks;
 //! an `Arc` of a provider is a provider, so a handle can be kept (for
 //! [`MostRecentProvider::invalidate`], say) while a table holds a clone.
 
@@ -41,9 +43,6 @@ pub use crate::meta_store::MetaStore;
 #[cfg(feature = "kms")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kms")))]
 pub use aws_kms::AwsKmsMaterialsProvider;
-#[cfg(feature = "kms")]
-#[doc(hidden)]
-pub use aws_kms::RecordedDataKey;
 pub(crate) use most_recent::META_ID;
 pub use most_recent::{MostRecentProvider, ProviderStore};
 pub use static_keys::StaticMaterialsProvider;
@@ -177,6 +176,28 @@ impl EncryptionMaterials {
         self.material_description = description;
         self
     }
+
+    /// The content key, if these materials encrypt.
+    pub fn encryption_key(&self) -> Option<&DataKey> {
+        self.encryption_key.as_ref()
+    }
+
+    /// The key that signs the item.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing_key
+    }
+
+    /// The description to store with the item. The encryptor adds its own entries (the
+    /// encryption mode and the signing algorithm) when it writes the item.
+    pub fn material_description(&self) -> &MaterialDescription {
+        &self.material_description
+    }
+
+    /// The description, for a provider that decorates another's materials with entries of
+    /// its own. The description is stored in the clear: never put a secret into it.
+    pub fn material_description_mut(&mut self) -> &mut MaterialDescription {
+        &mut self.material_description
+    }
 }
 
 /// How the decryption key is obtained: directly, or by an unwrap that waits until the
@@ -213,12 +234,49 @@ impl DecryptionMaterials {
         Self { decryption_key: Some(DecryptionKey::Ready(decryption_key)), verification_key }
     }
 
-    /// Materials whose content key is unwrapped only after the signature verified.
-    pub(crate) fn deferred(
+    /// Materials whose content key is unwrapped only after the item's signature has verified.
+    ///
+    /// A provider that stores a wrapped content key in the item's material description should
+    /// use this: the description is not secret and not trusted, and an unwrap that runs only
+    /// for items whose signature holds is never run on an item assembled without the signing
+    /// key, so it offers no oracle on the key-encryption key to whoever can write to the
+    /// table. `unwrap` is called at most once, and not at all for an item that fails
+    /// verification or has no encrypted attributes. It returns `None` when the wrapped key
+    /// does not unwrap; the item then fails with the opaque
+    /// [`Error::Integrity`](crate::Error::Integrity).
+    ///
+    /// The legacy format does not sign the description itself: a wrapped key swapped into an
+    /// otherwise valid item does reach `unwrap`, and the wrapping's own integrity check (as
+    /// AES Key Wrap's and RSA-OAEP's are) must refuse it.
+    ///
+    /// ```
+    /// use ddb_encrypt::provider::{DataKey, DecryptionMaterials, VerificationKey};
+    ///
+    /// # fn main() -> ddb_encrypt::Result<()> {
+    /// let wrapped: Vec<u8> = vec![0x42; 32]; // read from the item's description
+    /// let materials = DecryptionMaterials::deferred(
+    ///     move || DataKey::from_bytes(&wrapped).ok(), // your unwrap goes here
+    ///     VerificationKey::hmac_sha256(&[7; 32])?,
+    /// );
+    /// # let _ = materials;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn deferred(
         unwrap: impl FnOnce() -> Option<DataKey> + Send + 'static,
         verification_key: VerificationKey,
     ) -> Self {
         Self { decryption_key: Some(DecryptionKey::Deferred(Box::new(unwrap))), verification_key }
+    }
+
+    /// The key that verifies the item's signature.
+    pub fn verification_key(&self) -> &VerificationKey {
+        &self.verification_key
+    }
+
+    /// Whether these materials can decrypt (a key, ready or deferred), or only verify.
+    pub fn decrypts(&self) -> bool {
+        self.decryption_key.is_some()
     }
 }
 

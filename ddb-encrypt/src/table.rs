@@ -19,9 +19,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
+pub(crate) use admin::create_table_request;
 pub use batch::{BatchGet, BatchPut};
-use condition::Placeholders;
 pub use condition::{Condition, SortKeyCondition};
+use condition::{Conditioned, Rendered};
 pub use field::{IntoCondition, TypedCondition};
 pub use query::{Query, Scan};
 pub use transact::{TransactGet, Transaction};
@@ -313,23 +314,6 @@ macro_rules! debug_request {
 }
 debug_request!(Put, Get, Delete);
 
-fn with_condition<B>(
-    builder: B,
-    condition: Option<&Condition>,
-    schema: &TableSchema,
-    apply: impl FnOnce(
-        B,
-        String,
-        Option<HashMap<String, String>>,
-        Option<HashMap<String, AttributeValue>>,
-    ) -> B,
-) -> Result<B> {
-    let Some(condition) = condition else { return Ok(builder) };
-    let mut placeholders = Placeholders::default();
-    let expression = condition.render(schema, &mut placeholders)?;
-    Ok(apply(builder, expression, placeholders.take_names(), placeholders.take_values()))
-}
-
 fn combine(existing: Option<Condition>, added: Condition) -> Condition {
     match existing {
         Some(existing) => existing.and(added),
@@ -376,16 +360,9 @@ impl<'a, T: EncryptedItem + Sync> IntoFuture for Put<'a, T> {
         Box::pin(async move {
             let table = self.table;
             // Refuse a bad condition before doing any work.
-            let request = with_condition(
-                table.client.put_item().table_name(&*table.table_name),
-                self.condition.as_ref(),
-                &table.schema,
-                |b, expression, names, values| {
-                    b.condition_expression(expression)
-                        .set_expression_attribute_names(names)
-                        .set_expression_attribute_values(values)
-                },
-            )?;
+            let rendered = Rendered::new(self.condition.as_ref(), &table.schema)?;
+            let request =
+                table.client.put_item().table_name(&*table.table_name).condition(rendered);
             let stored = table.seal(self.item).await?;
             request
                 .set_item(Some(stored))
@@ -481,16 +458,9 @@ where
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let table = self.table;
-            let request = with_condition(
-                table.client.delete_item().table_name(&*table.table_name),
-                self.condition.as_ref(),
-                &table.schema,
-                |b, expression, names, values| {
-                    b.condition_expression(expression)
-                        .set_expression_attribute_names(names)
-                        .set_expression_attribute_values(values)
-                },
-            )?;
+            let rendered = Rendered::new(self.condition.as_ref(), &table.schema)?;
+            let request =
+                table.client.delete_item().table_name(&*table.table_name).condition(rendered);
             request
                 .set_key(Some(self.key?))
                 .send()

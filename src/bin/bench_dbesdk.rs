@@ -3,8 +3,8 @@
 //! way (the median of per-item wall times over N rounds after 20 warm-up rounds).
 //!
 //! ```text
-//! cargo run --release --example bench_dbesdk -- write DIR                 vector files of the bench items
-//! cargo run --release --example bench_dbesdk -- bench FILE [--iterations N]   {"name","suite","encrypt_us","decrypt_us"}
+//! cargo run --release --bin bench_dbesdk -- write DIR                 vector files of the bench items
+//! cargo run --release --bin bench_dbesdk -- bench FILE [--iterations N]   {"name","suite","encrypt_us","decrypt_us"}
 //! ```
 
 use std::process::ExitCode;

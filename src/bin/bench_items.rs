@@ -2,7 +2,7 @@
 //! side of `scripts/bench.sh`: the same items, schemas, providers and keys as the Rust
 //! benchmarks.
 //!
-//! `cargo run --example bench_items -- OUT_DIR`
+//! `cargo run --bin bench_items -- OUT_DIR`
 
 use ddb_encrypt_dev::fixtures::{BENCH_KEYS, BENCH_MATERIAL, shapes};
 use ddb_encrypt_dev::json;

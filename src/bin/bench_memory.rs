@@ -1,12 +1,12 @@
 //! Peak extra heap memory while encrypting and decrypting the large item (a ~100 KB binary
 //! attribute and 10 small ones), measured with dhat's allocator. Prints JSON.
 //!
-//! `cargo run --release --example bench_memory`
+//! `cargo run --release --bin bench_memory`
 
-#![allow(clippy::cast_precision_loss, reason = "counts far below 2^52, shown as ratios")]
+#![expect(clippy::cast_precision_loss, reason = "counts far below 2^52, shown as ratios")]
 
+use ddb_encrypt::__fuzz::item_size;
 use ddb_encrypt_dev::fixtures::{bench_encryptors, large_item, now_or_never};
-use ddb_encrypt_dev::table_size;
 
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
@@ -24,7 +24,7 @@ fn main() {
     let mut report = serde_json::Map::new();
     for (writer, encryptor) in bench_encryptors() {
         let (schema, item) = large_item();
-        let item_bytes = table_size(&item);
+        let item_bytes = item_size(&item);
         // Warm the provider (Most Recent loads its version once).
         let warm = now_or_never(encryptor.encrypt_item(&schema, item.clone()))
             .expect("ready")

@@ -3,7 +3,7 @@
 //! the Rust DB-ESDK writers (criterion estimates of the item benchmarks), peak memory and put
 //! throughput.
 //!
-//! `cargo run --example bench_report -- DIR` (DIR holds python.json, memory.json,
+//! `cargo run --bin bench_report -- DIR` (DIR holds python.json, memory.json,
 //! throughput.json; criterion's results are read from target/criterion)
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //! and the descriptions the Wrapped, Direct KMS (recorded key) and Most Recent providers write,
 //! for their targets.
 //!
-//! `cargo run --example fuzz_seeds [-- DIR]` (default `fuzz/corpus`)
+//! `cargo run --bin fuzz_seeds [-- DIR]` (default `fuzz/corpus`)
 
 use std::path::{Path, PathBuf};
 

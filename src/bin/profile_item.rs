@@ -1,7 +1,7 @@
 //! Runs encrypt or decrypt of one of the benchmark items in a loop, for profilers
 //! (`valgrind --tool=callgrind`, `perf record`).
 //!
-//! `cargo run --release --example profile_item -- [dbesdk-6701|dbesdk-6700|legacy] [static|wrapped] [encrypt|decrypt|clone] [N] [small|typical|large]`
+//! `cargo run --release --bin profile_item -- [dbesdk-6701|dbesdk-6700|legacy] [static|wrapped] [encrypt|decrypt|clone] [N] [small|typical|large]`
 //!
 //! The DB-ESDK writers use the Raw AES keyring (the second argument only picks the legacy
 //! provider).

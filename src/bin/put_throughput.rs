@@ -1,9 +1,9 @@
 //! Encrypted `put` throughput through `EncryptedTable` against plain `put_item` throughput,
 //! against the local DynamoDB API, in the same run (rounds interleaved). Prints JSON.
 //!
-//! `cargo run --release --example put_throughput [PUTS_PER_ROUND]`
+//! `cargo run --release --bin put_throughput [PUTS_PER_ROUND]`
 
-#![allow(clippy::cast_precision_loss, reason = "counts far below 2^52, shown as ratios")]
+#![expect(clippy::cast_precision_loss, reason = "counts far below 2^52, shown as ratios")]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -2,9 +2,9 @@
 //! section 8, `docs/dbesdk-format.md` section 8); each file says its format.
 //!
 //! ```text
-//! cargo run --example vectors -- decrypt FILE...   decrypt each encrypted_item, compare with plaintext_item
-//! cargo run --example vectors -- encrypt IN OUT    encrypt IN's plaintext_item in IN's format and keys, write OUT
-//! cargo run --example vectors -- check FILE...     both directions
+//! cargo run --bin vectors -- decrypt FILE...   decrypt each encrypted_item, compare with plaintext_item
+//! cargo run --bin vectors -- encrypt IN OUT    encrypt IN's plaintext_item in IN's format and keys, write OUT
+//! cargo run --bin vectors -- check FILE...     both directions
 //! ```
 //!
 //! Prints `ok NAME` or `FAIL NAME: reason` per file; exits with status 1 if any file failed.

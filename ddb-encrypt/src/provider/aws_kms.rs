@@ -323,9 +323,7 @@ impl<'a> WrappedDataKey<'a> {
         else {
             return Err(Error::Integrity);
         };
-        let env_key = md.get(keys::ENV_KEY).ok_or(Error::Integrity)?;
-        let compact: String = env_key.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        let blob = BASE64.decode(compact).map_err(|_| Error::Integrity)?;
+        let blob = md.wrapped_key().and_then(Result::ok).ok_or(Error::Integrity)?;
         Ok(Self { env_alg, sig_alg, enc_len, mac_len, blob })
     }
 
@@ -336,10 +334,9 @@ impl<'a> WrappedDataKey<'a> {
 }
 
 /// Replays one recorded KMS data key instead of calling KMS: for checking vector files
-/// offline. Items it decrypts must carry exactly the recorded encrypted key. Not for
-/// production use.
-#[doc(hidden)]
-pub struct RecordedDataKey {
+/// offline, in the fuzz targets. Items it decrypts must carry exactly the recorded encrypted
+/// key.
+pub(crate) struct RecordedDataKey {
     plaintext: Zeroizing<Vec<u8>>,
     blob: Vec<u8>,
 }
@@ -352,7 +349,7 @@ impl fmt::Debug for RecordedDataKey {
 
 impl RecordedDataKey {
     /// A recorded data key: its plaintext and the KMS ciphertext blob.
-    pub fn new(plaintext: &[u8], ciphertext_blob: &[u8]) -> Self {
+    pub(crate) fn new(plaintext: &[u8], ciphertext_blob: &[u8]) -> Self {
         Self { plaintext: Zeroizing::new(plaintext.to_vec()), blob: ciphertext_blob.to_vec() }
     }
 }

@@ -8,7 +8,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{PrivateKey, PublicKey};
-use zeroize::Zeroizing;
 
 use crate::crypto::keys::rsa_private_key_from_pem;
 use crate::crypto::wrap::{self, OaepHash};
@@ -189,16 +188,13 @@ impl CryptographicMaterialsProvider for WrappedMaterialsProvider {
         context: &EncryptionContext<'_>,
     ) -> Result<DecryptionMaterials> {
         let md = context.material_description();
-        let Some(env_key) = md.get(keys::ENV_KEY) else {
+        let Some(wrapped) = md.wrapped_key() else {
             // Nothing to unwrap: fine for an item without encrypted attributes. One that has
             // some lost its wrapped key to an edit of its (unsigned, in legacy items)
             // description: the unwrap fails, which reads as the integrity error.
             return Ok(DecryptionMaterials::deferred(|| None, self.verification_key.clone()));
         };
-        // Old Java writers used MIME base64 with line breaks.
-        let compact: Zeroizing<String> =
-            Zeroizing::new(env_key.chars().filter(|c| !c.is_ascii_whitespace()).collect());
-        let wrapped = BASE64.decode(compact.as_bytes()).map_err(|_| Error::Integrity)?;
+        let wrapped = wrapped.map_err(|_| Error::Integrity)?;
         let key_bits = match md.get(keys::ENV_ALG) {
             None | Some("AES/256") => Some(256),
             Some("AES") => None,
