@@ -247,7 +247,7 @@ def build_provider(vector):
 # MostRecent offline: the package's CachingMostRecentProvider over an in-memory store built from the
 # file's meta_table rows (decrypted with meta_provider) and/or version_keys
 
-META_PARTITION_KEY = "N"   # MetaStoreAttributeNames in material_providers/store/meta.py
+META_PARTITION_KEY = "N"   # the Python client's MetaStoreAttributeNames
 META_SORT_KEY = "V"
 META_TABLE_ACTIONS = {"default": "ENCRYPT_AND_SIGN", "overrides": {"N": "SIGN_ONLY", "V": "SIGN_ONLY"}}
 

@@ -37,7 +37,7 @@ fn any_pair_order_and_repeated_keys() {
 
 #[test]
 fn java_static_description_decodes() {
-    // upstream java/static-aes-hmac-1.json: only the sym-mode pair.
+    // as in the Java client's static AES/HMAC vector: only the sym-mode pair.
     let bytes = hex!(
         "00000000 00000015 616d7a6e2d6464622d6d61702d73796d2d6d6f6465"
         "00000011 2f4342432f504b43533550616464696e67"
