@@ -98,6 +98,20 @@ pub enum Error {
         message: String,
     },
 
+    /// A read-modify-write ([`EncryptedTable::modify`](crate::EncryptedTable::modify)) found
+    /// the item changed by another writer at every attempt. This call wrote nothing.
+    #[error(
+        "DynamoDB table `{table}`: another writer changed the item during each of {attempts} \
+         read-modify-write attempts, so nothing was written; retry later, or allow more \
+         attempts with .max_attempts(..)"
+    )]
+    Conflict {
+        /// The table.
+        table: String,
+        /// How many times the item was read, changed and refused.
+        attempts: u32,
+    },
+
     /// A text that is not a DynamoDB number was parsed as a [`Number`](crate::Number): it is
     /// not a decimal, or has more than 38 significant digits, or is out of DynamoDB's range.
     #[error("invalid number: {reason}")]

@@ -54,6 +54,7 @@ pub fn canonical_number(text: &str, python: bool) -> Option<String> {
 }
 
 /// The size of an item as DynamoDB counts it, as puts check it (for the workspace's reports).
+#[expect(clippy::implicit_hasher, reason = "items are the SDK's maps")]
 pub fn item_size(item: &std::collections::HashMap<String, AttributeValue>) -> usize {
     crate::table::item_size(item)
 }

@@ -5,6 +5,8 @@ mod admin;
 mod batch;
 mod condition;
 pub mod field;
+mod modify;
+mod position;
 mod query;
 mod transact;
 
@@ -16,6 +18,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::AsyncSleep as _;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -24,7 +27,9 @@ pub use batch::{BatchGet, BatchPut};
 pub use condition::{Condition, SortKeyCondition};
 use condition::{Conditioned, Rendered};
 pub use field::{IntoCondition, TypedCondition};
-pub use query::{Query, Scan};
+pub use modify::Modify;
+pub use position::ScanPosition;
+pub use query::{Query, Scan, ScanPage};
 pub use transact::{TransactGet, Transaction};
 
 use crate::encryptor::ItemEncryptor;
@@ -153,6 +158,34 @@ impl<T: EncryptedItem> EncryptedTable<T> {
         })
     }
 
+    /// Binds the items to `logical_name` instead of the table's own name: the name that every
+    /// signature and encryption context covers. Requests still go to the table's own name.
+    ///
+    /// The table name is part of what an item's signature covers, so an item copied to
+    /// another table (a point-in-time restore, a backup restored under a new name, a copy for
+    /// tests) reads there only through a handle with the original name as its logical name.
+    /// The official SDKs call it the logical table name; use the same one as they do for a
+    /// table they share.
+    ///
+    /// ```no_run
+    /// # use ddb_encrypt::{EncryptedItem, EncryptedTable};
+    /// # use ddb_encrypt::keyring::RawAesKeyring;
+    /// # #[derive(EncryptedItem)] struct Order { #[ddb(partition_key)] id: String }
+    /// # fn demo(client: aws_sdk_dynamodb::Client, keyring: RawAesKeyring) -> ddb_encrypt::Result<()> {
+    /// // The items of `Orders`, restored into `Orders-restored`.
+    /// let restored = EncryptedTable::<Order>::new(client, "Orders-restored", keyring)?
+    ///     .with_logical_table_name("Orders")?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if `T`'s schema is invalid (never for derived types).
+    pub fn with_logical_table_name(mut self, logical_name: impl Into<String>) -> Result<Self> {
+        self.schema = Arc::new(TableSchema::for_item::<T>(logical_name)?);
+        Ok(self)
+    }
+
     /// Whether `get`, `query` and `batch_get` use strongly consistent reads (`false` by
     /// default, as in DynamoDB).
     #[must_use]
@@ -166,9 +199,15 @@ impl<T: EncryptedItem> EncryptedTable<T> {
         &self.client
     }
 
-    /// The table name.
+    /// The table name, to which requests go.
     pub fn table_name(&self) -> &str {
         &self.table_name
+    }
+
+    /// The name that items are bound to: the table name, unless
+    /// [`with_logical_table_name`](Self::with_logical_table_name) set another.
+    pub fn logical_table_name(&self) -> &str {
+        self.schema.table_name().unwrap_or(&self.table_name)
     }
 
     /// The encryption schema (table name, keys, attribute actions).
@@ -253,6 +292,15 @@ impl<T: EncryptedItem> EncryptedTable<T> {
         E: ProvideErrorMetadata,
     {
         Error::aws(&AwsRequest::DynamoDb { operation, table: &self.table_name }, error)
+    }
+}
+
+impl<T> EncryptedTable<T> {
+    /// Waits `duration`, with the client's own sleep (the SDK's async runtime).
+    pub(crate) async fn sleep(&self, duration: std::time::Duration) {
+        if let Some(sleep) = self.client.config().sleep_impl() {
+            sleep.sleep(duration).await;
+        }
     }
 }
 

@@ -4,7 +4,6 @@
 use std::future::IntoFuture;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::config::AsyncSleep as _;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, PutRequest, WriteRequest};
 
 use super::{BoxFuture, EncryptedTable};
@@ -24,11 +23,9 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 impl<T> EncryptedTable<T> {
-    /// Waits before retry `attempt`, with the client's own sleep (the SDK's async runtime).
+    /// Waits before retry `attempt`.
     async fn pause(&self, attempt: u32) {
-        if let Some(sleep) = self.client.config().sleep_impl() {
-            sleep.sleep(backoff(attempt)).await;
-        }
+        self.sleep(backoff(attempt)).await;
     }
 }
 

@@ -253,6 +253,31 @@ impl Rendered {
             values: placeholders.take_values(),
         })
     }
+
+    /// A condition written by this crate for its own reserved attributes (which the typed
+    /// conditions cannot compare).
+    pub(super) fn raw(
+        expression: String,
+        names: HashMap<String, String>,
+        values: HashMap<String, AttributeValue>,
+    ) -> Self {
+        Self {
+            expression: Some(expression),
+            names: Some(names).filter(|m| !m.is_empty()),
+            values: Some(values).filter(|m| !m.is_empty()),
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn parts(
+        self,
+    ) -> (String, HashMap<String, String>, HashMap<String, AttributeValue>) {
+        (
+            self.expression.unwrap_or_default(),
+            self.names.unwrap_or_default(),
+            self.values.unwrap_or_default(),
+        )
+    }
 }
 
 /// The SDK's builders of requests that take a condition.

@@ -10,6 +10,7 @@ use futures_util::stream::{self, Stream, StreamExt as _};
 
 use super::condition::{Condition, Placeholders, SortKeyCondition};
 use super::field::{IndexName, IntoCondition};
+use super::position::ScanPosition;
 use super::{BoxFuture, EncryptedTable};
 use crate::error::{Error, Result};
 use crate::item::{
@@ -109,6 +110,8 @@ impl<T: EncryptedItem> EncryptedTable<T> {
             limit: None,
             page_size: None,
             consistent: self.consistent_reads,
+            segment: None,
+            start: None,
         }
     }
 }
@@ -251,6 +254,7 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
                 limit: self.limit,
                 page_size: self.page_size,
                 consistent,
+                start: None,
             },
         ))
     }
@@ -258,10 +262,16 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
 
 /// A scan of the whole table. Await it for all items, or call [`Scan::stream`].
 ///
+/// A large table is read by several tasks or processes at once with [`Scan::segment`], and a
+/// scan that must survive a restart reads [`Scan::pages`], each with the [`ScanPosition`] to
+/// resume from ([`Scan::resume_from`]).
+///
 /// # Errors
 ///
 /// As [`Query`]: a failed request ends the scan; an item that cannot be read is one error
 /// in [`Scan::stream`], and makes awaiting the scan return [`Error::UnreadableItems`].
+/// [`Error::Config`] before any request for an invalid segment, or a position of another
+/// table or segment.
 #[must_use = "a Scan does nothing until awaited or streamed"]
 pub struct Scan<'a, T> {
     table: &'a EncryptedTable<T>,
@@ -269,23 +279,159 @@ pub struct Scan<'a, T> {
     limit: Option<usize>,
     page_size: Option<usize>,
     consistent: bool,
+    segment: Option<(u32, u32)>,
+    start: Option<ScanPosition>,
 }
 
+/// One page of a scan ([`Scan::pages`]): its items, and where the scan goes on after it.
+pub struct ScanPage<T> {
+    /// The page's items, in the table's order. An item that cannot be read (it fails
+    /// verification, is refused or does not convert) is an `Err` for that item.
+    pub items: Vec<Result<T>>,
+    /// Where the next page starts; `None` after the last page.
+    pub next: Option<ScanPosition>,
+}
+
+/// Shows the number of items and whether there is more, never an item.
+impl<T> std::fmt::Debug for ScanPage<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanPage")
+            .field("items", &self.items.len())
+            .field("next", &self.next)
+            .finish()
+    }
+}
+
+/// The table's primary key attributes of a stored item: where a scan goes on after it.
+fn primary_key<T: EncryptedItem>(stored: &Item) -> Item {
+    [Some(T::SCHEMA.partition_key.name), T::SCHEMA.sort_key.map(|k| k.name)]
+        .into_iter()
+        .flatten()
+        .filter_map(|name| stored.get_key_value(name).map(|(n, v)| (n.clone(), v.clone())))
+        .collect()
+}
+
+/// DynamoDB's largest number of segments.
+const MAX_SEGMENTS: u32 = 1_000_000;
+
 impl<'a, T: EncryptedItem> Scan<'a, T> {
+    /// Reads segment `segment` (from 0) of `total`: the scans of all `total` segments, run in
+    /// parallel, read every item of the table exactly once between them.
+    pub fn segment(mut self, segment: u32, total: u32) -> Self {
+        self.segment = Some((segment, total));
+        self
+    }
+
+    /// Starts after `position`, which a scan of the same table and segment returned with a
+    /// page ([`Scan::pages`]): the items before it are not read again, and none after it are
+    /// skipped.
+    pub fn resume_from(mut self, position: ScanPosition) -> Self {
+        self.start = Some(position);
+        self
+    }
+
+    /// The scan, page by page, each page with the position to resume after it. A scan that
+    /// must survive a restart stores the position once it has handled a page's items, and
+    /// starts again from the last one stored.
+    ///
+    /// ```no_run
+    /// # use ddb_encrypt::{EncryptedItem, EncryptedTable};
+    /// # use ddb_encrypt::table::ScanPosition;
+    /// # #[derive(EncryptedItem)] struct Order { #[ddb(partition_key)] id: String }
+    /// # fn handle(_: Order) {}
+    /// # async fn demo(orders: EncryptedTable<Order>, saved: Option<String>) -> ddb_encrypt::Result<()> {
+    /// use futures_util::StreamExt as _;
+    ///
+    /// let mut scan = orders.scan().segment(0, 4);
+    /// if let Some(text) = saved {
+    ///     scan = scan.resume_from(text.parse::<ScanPosition>()?);
+    /// }
+    /// let mut pages = std::pin::pin!(scan.pages());
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     for order in page.items {
+    ///         handle(order?);
+    ///     }
+    ///     if let Some(position) = page.next {
+    ///         println!("checkpoint: {position}"); // store it durably
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages(self) -> impl Stream<Item = Result<ScanPage<T>>> + Send + 'a
+    where
+        T: Send + 'a,
+    {
+        let segment = self.segment;
+        let state = self.prepare().map(Pages::new);
+        stream::unfold(Some(state), move |state| async move {
+            let mut pages = match state? {
+                Err(error) => return Some((Err(error), None)),
+                Ok(pages) => pages,
+            };
+            if pages.done() {
+                return None;
+            }
+            if let Err(error) = pages.fetch().await {
+                return Some((Err(error), None));
+            }
+            let remaining =
+                pages.request.limit.map_or(usize::MAX, |l| l.saturating_sub(pages.yielded));
+            let cut = pages.buffer.len() > remaining;
+            pages.buffer.truncate(remaining);
+            let mut items = Vec::with_capacity(pages.buffer.len());
+            let mut last = None;
+            while let Some(stored) = pages.buffer.pop_front() {
+                last = Some(primary_key::<T>(&stored));
+                items.push(pages.table.open(stored).await);
+                pages.yielded += 1;
+            }
+            // A page cut short by the limit ends after its last item.
+            let key = if cut { last } else { pages.next_page.clone() };
+            let table = pages.table.table_name.to_string();
+            let next = key.map(|key| ScanPosition { table, segment, key });
+            Some((Ok(ScanPage { items, next }), Some(Ok(pages))))
+        })
+    }
+
+    /// The scan's checks before any request: the segment, and the position's table and
+    /// segment.
+    fn start(&self) -> Result<Option<Item>> {
+        if let Some((segment, total)) = self.segment
+            && (!(1..=MAX_SEGMENTS).contains(&total) || segment >= total)
+        {
+            return Err(Error::config(format_args!(
+                "scan segment {segment} of {total}: the total is 1 to {MAX_SEGMENTS}, and \
+                 segments are numbered from 0 to total - 1"
+            )));
+        }
+        let Some(position) = &self.start else { return Ok(None) };
+        if position.table != *self.table.table_name || position.segment != self.segment {
+            return Err(Error::config(format_args!(
+                "the scan position is in table `{}`, segment {:?}; this scan is of table \
+                 `{}`, segment {:?}: resume a position with a scan of its own table and segment",
+                position.table, position.segment, self.table.table_name, self.segment
+            )));
+        }
+        Ok(Some(position.key.clone()))
+    }
+
     fn prepare(self) -> Result<(&'a EncryptedTable<T>, Prepared)> {
+        let start = self.start()?;
         let mut placeholders = Placeholders::default();
         let filter =
             self.filter.map(|f| f.render(&self.table.schema, &mut placeholders)).transpose()?;
         Ok((
             self.table,
             Prepared {
-                kind: Kind::Scan,
+                kind: Kind::Scan { segment: self.segment },
                 filter,
                 names: placeholders.take_names(),
                 values: placeholders.take_values(),
                 limit: self.limit,
                 page_size: self.page_size,
                 consistent: self.consistent,
+                start,
             },
         ))
     }
@@ -365,7 +511,7 @@ impl<T> std::fmt::Debug for Scan<'_, T> {
 #[derive(Debug)]
 enum Kind {
     Query { key_condition: String, index: Option<&'static str>, descending: bool },
-    Scan,
+    Scan { segment: Option<(u32, u32)> },
 }
 
 /// A rendered request, shared by its pages.
@@ -378,6 +524,8 @@ struct Prepared {
     limit: Option<usize>,
     page_size: Option<usize>,
     consistent: bool,
+    /// The key to start after: a resumed scan's position.
+    start: Option<Item>,
 }
 
 struct Pages<'a, T> {
@@ -398,14 +546,7 @@ type Step<T> = Result<Result<T>>;
 fn items<'a, T: EncryptedItem + Send + 'a>(
     prepared: Result<(&'a EncryptedTable<T>, Prepared)>,
 ) -> impl Stream<Item = Step<T>> + Send + 'a {
-    let state = prepared.map(|(table, request)| Pages {
-        table,
-        request: Arc::new(request),
-        buffer: VecDeque::new(),
-        next_page: None,
-        started: false,
-        yielded: 0,
-    });
+    let state = prepared.map(Pages::new);
     stream::unfold(Some(state), |state| async move {
         let mut pages = match state? {
             Err(error) => return Some((Err(error), None)),
@@ -421,7 +562,7 @@ fn items<'a, T: EncryptedItem + Send + 'a>(
                 pages.yielded += 1;
                 return Some((Ok(item), Some(Ok(pages))));
             }
-            if pages.started && pages.next_page.is_none() {
+            if pages.done() {
                 return None;
             }
             if let Err(error) = pages.fetch().await {
@@ -472,7 +613,24 @@ async fn collect<'a, T: Send + 'a>(
     }
 }
 
-impl<T: EncryptedItem> Pages<'_, T> {
+impl<'a, T: EncryptedItem> Pages<'a, T> {
+    fn new((table, mut request): (&'a EncryptedTable<T>, Prepared)) -> Self {
+        Self {
+            table,
+            next_page: request.start.take(),
+            request: Arc::new(request),
+            buffer: VecDeque::new(),
+            started: false,
+            yielded: 0,
+        }
+    }
+
+    /// Whether the request has read all it will.
+    fn done(&self) -> bool {
+        self.started && self.next_page.is_none()
+            || self.request.limit.is_some_and(|limit| self.yielded >= limit)
+    }
+
     async fn fetch(&mut self) -> Result<()> {
         let table = self.table;
         let request = &*self.request;
@@ -507,11 +665,13 @@ impl<T: EncryptedItem> Pages<'_, T> {
                     .map_err(|e| table.service_error("Query", &e))?;
                 (output.items, output.last_evaluated_key)
             }
-            Kind::Scan => {
+            Kind::Scan { segment } => {
                 let output = table
                     .client
                     .scan()
                     .table_name(&*table.table_name)
+                    .set_segment(segment.map(|(s, _)| i32::try_from(s).unwrap_or(i32::MAX)))
+                    .set_total_segments(segment.map(|(_, t)| i32::try_from(t).unwrap_or(i32::MAX)))
                     .set_filter_expression(request.filter.clone())
                     .set_expression_attribute_names(request.names.clone())
                     .set_expression_attribute_values(request.values.clone())
