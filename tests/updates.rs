@@ -358,3 +358,76 @@ async fn positions_of_other_scans_and_invalid_segments_are_refused_before_any_re
     assert_eq!(counter.count("Scan"), 0);
     assert!(same.scan().resume_from(position).await.is_ok());
 }
+
+#[derive(EncryptedItem, Debug, Clone, PartialEq)]
+struct Article {
+    #[ddb(partition_key)]
+    id: String,
+    body: String,
+    #[ddb(sign_only)]
+    author: String,
+    #[ddb(do_nothing)]
+    views: u64,
+    #[ddb(do_nothing)]
+    expires_at: Option<i64>,
+    #[ddb(do_nothing)]
+    tag: String,
+}
+
+async fn article_table(client: aws_sdk_dynamodb::Client) -> EncryptedTable<Article> {
+    let table = EncryptedTable::new(client, unique_name("articles"), keyring()).unwrap();
+    table.create_table().await.unwrap();
+    let article = Article {
+        id: "a-1".into(),
+        body: "secret text".into(),
+        author: "ada".into(),
+        views: 0,
+        expires_at: Some(1_900_000_000),
+        tag: "draft".into(),
+    };
+    table.put(&article).await.unwrap();
+    table
+}
+
+#[tokio::test]
+async fn unsigned_fields_change_in_place_with_one_update_item_and_the_item_still_verifies() {
+    let counter = RequestCounter::default();
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        LocalAws::shared().dynamodb_config().interceptor(counter.clone()).build(),
+    );
+    let table = article_table(client).await;
+    let fields = Article::FIELDS;
+    counter.reset();
+
+    for _ in 0..3 {
+        assert!(table.update("a-1").add(fields.views, 2).await.unwrap());
+    }
+    let update = table.update("a-1").set(fields.tag, "published").remove(fields.expires_at);
+    assert!(update.await.unwrap());
+    assert_eq!(counter.count("UpdateItem"), 4);
+    assert_eq!(counter.counts().values().sum::<usize>(), 4, "no read: {:?}", counter.counts());
+
+    let read = table.get("a-1").await.unwrap().unwrap();
+    assert_eq!((read.views, read.expires_at, read.tag.as_str()), (6, None, "published"));
+    assert_eq!((read.body.as_str(), read.author.as_str()), ("secret text", "ada"));
+}
+
+#[tokio::test]
+async fn an_update_creates_no_item_and_refuses_what_it_cannot_do_before_any_request() {
+    let counter = RequestCounter::default();
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        LocalAws::shared().dynamodb_config().interceptor(counter.clone()).build(),
+    );
+    let table = article_table(client).await;
+    let fields = Article::FIELDS;
+
+    assert!(!table.update("nobody").add(fields.views, 1).await.unwrap(), "no such item");
+    assert_eq!(table.get("nobody").await.unwrap(), None, "and none was created");
+
+    counter.reset();
+    for result in [table.update("a-1").await, table.update("a-1").add(fields.tag, "x").await] {
+        let error = result.unwrap_err();
+        assert!(matches!(error, Error::Config(_)), "{error}");
+    }
+    assert_eq!(counter.count("UpdateItem"), 0);
+}

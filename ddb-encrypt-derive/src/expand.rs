@@ -131,17 +131,22 @@ fn handles(
         let (member, field_vis, name) = (f.member, f.vis, &f.name);
         let value = option_inner(f.ty).unwrap_or(f.ty);
         let doc = format!("The attribute `{name}`.");
-        let (ty, init) = if f.action(includes_values) == Action::EncryptAndSign {
+        let number = f.attrs.number.is_some();
+        let field = |protection: TokenStream| {
             (
-                quote!(#private::EncryptedField<#ident, #value>),
-                quote!(#private::EncryptedField::__new(#name)),
-            )
-        } else {
-            let number = f.attrs.number.is_some();
-            (
-                quote!(#private::Field<#ident, #value>),
+                quote!(#private::Field<#ident, #value, #private::#protection>),
                 quote!(#private::Field::__new(#name, #number)),
             )
+        };
+        let (ty, init) = match f.action(includes_values) {
+            Action::EncryptAndSign => (
+                quote!(#private::EncryptedField<#ident, #value>),
+                quote!(#private::EncryptedField::__new(#name)),
+            ),
+            // Unsigned: may be changed in place (an Option one also removed).
+            Action::DoNothing if option_inner(f.ty).is_some() => field(quote!(DoNothingOption)),
+            Action::DoNothing => field(quote!(DoNothing)),
+            _ => field(quote!(Signed)),
         };
         (quote!(#[doc = #doc] #field_vis #member: #ty), quote!(#member: #init))
     });

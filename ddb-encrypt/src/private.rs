@@ -16,7 +16,7 @@ pub use crate::item::{
     EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute, KeySchema, KeyType, NoSortKey,
     SortKey,
 };
-pub use crate::table::field::{EncryptedField, Field, Index};
+pub use crate::table::field::{DoNothing, DoNothingOption, EncryptedField, Field, Index, Signed};
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 pub use crate::convert::{Leftovers, key_value, put, take, take_or_default, take_or_else};

@@ -9,6 +9,7 @@ mod modify;
 mod position;
 mod query;
 mod transact;
+mod update;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -31,6 +32,7 @@ pub use modify::Modify;
 pub use position::ScanPosition;
 pub use query::{Query, Scan, ScanPage};
 pub use transact::{TransactGet, Transaction};
+pub use update::Update;
 
 use crate::encryptor::ItemEncryptor;
 use crate::error::{AwsRequest, Error, Result};

@@ -38,11 +38,32 @@ use crate::convert::Mode;
 /// // An encrypted value is ciphertext to DynamoDB: comparing it does not compile.
 /// let never = Patient::FIELDS.diagnosis.eq("flu");
 /// ```
-pub struct Field<T, V> {
+///
+/// `A` says whether the attribute is signed ([`Signed`], the default) or not
+/// ([`DoNothing`], [`DoNothingOption`]): only unsigned attributes can be changed in place, with
+/// [`EncryptedTable::update`](crate::EncryptedTable::update).
+pub struct Field<T, V, A = Signed> {
     name: &'static str,
     mode: Mode,
-    types: PhantomData<fn() -> (T, V)>,
+    types: Types<T, V, A>,
 }
+
+/// The item type, value type and protection of a [`Field`], at the type level only.
+type Types<T, V, A> = PhantomData<fn() -> (T, V, A)>;
+
+/// The attribute of a [`Field`] is signed (a key, `SIGN_ONLY` or `SIGN_AND_INCLUDE`): it
+/// changes only with the whole item ([`EncryptedTable::modify`](crate::EncryptedTable::modify)).
+#[derive(Debug)]
+pub enum Signed {}
+
+/// The attribute of a [`Field`] is `DO_NOTHING`: neither signed nor encrypted, so it can be
+/// set or added to in place ([`EncryptedTable::update`](crate::EncryptedTable::update)).
+#[derive(Debug)]
+pub enum DoNothing {}
+
+/// As [`DoNothing`], for an `Option` field: it can also be removed.
+#[derive(Debug)]
+pub enum DoNothingOption {}
 
 /// An encrypted attribute of `T`: it can only be tested for presence.
 pub struct EncryptedField<T, V> {
@@ -67,19 +88,19 @@ pub struct TypedCondition<T> {
 }
 
 macro_rules! copy_and_debug {
-    ($($name:ident),*) => {$(
-        impl<T, V> Clone for $name<T, V> {
+    ($($name:ident<$($param:ident),*>),*) => {$(
+        impl<$($param),*> Clone for $name<$($param),*> {
             fn clone(&self) -> Self {
                 *self
             }
         }
-        impl<T, V> Copy for $name<T, V> {}
-        impl<T, V> fmt::Debug for $name<T, V> {
+        impl<$($param),*> Copy for $name<$($param),*> {}
+        impl<$($param),*> fmt::Debug for $name<$($param),*> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_tuple(stringify!($name)).field(&self.name).finish()
             }
         }
-        impl<T, V> $name<T, V> {
+        impl<$($param),*> $name<$($param),*> {
             /// The attribute or index name.
             pub const fn name(&self) -> &'static str {
                 self.name
@@ -87,7 +108,7 @@ macro_rules! copy_and_debug {
         }
     )*};
 }
-copy_and_debug!(Field, EncryptedField, Index);
+copy_and_debug!(Field<T, V, A>, EncryptedField<T, V>, Index<T, K>);
 
 impl<T> Clone for TypedCondition<T> {
     fn clone(&self) -> Self {
@@ -124,7 +145,7 @@ impl<T> TypedCondition<T> {
 }
 
 #[expect(clippy::needless_pass_by_value, reason = "values are taken as written: `eq(18)`")]
-impl<T, V: Serialize> Field<T, V> {
+impl<T, V: Serialize, A> Field<T, V, A> {
     #[doc(hidden)]
     pub const fn __new(name: &'static str, number: bool) -> Self {
         Self { name, mode: if number { Mode::Number } else { Mode::Plain }, types: PhantomData }
@@ -182,6 +203,48 @@ impl<T, V: Serialize> Field<T, V> {
     /// The attribute is absent (with a key attribute: the item does not exist).
     pub fn not_exists(self) -> TypedCondition<T> {
         TypedCondition::new(Condition::not_exists(self.name))
+    }
+}
+
+/// A field that [`EncryptedTable::update`](crate::EncryptedTable::update) may change in place:
+/// a `#[ddb(do_nothing)]` field, which no signature covers.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is signed or encrypted: changing it in place would break the item's signature",
+    label = "not a #[ddb(do_nothing)] field",
+    note = "change signed and encrypted fields with EncryptedTable::modify, which re-encrypts and re-signs the whole item"
+)]
+pub trait InPlace<T, V>: Copy {
+    #[doc(hidden)]
+    fn __name_and_mode(self) -> (&'static str, Mode);
+}
+
+impl<T, V> InPlace<T, V> for Field<T, V, DoNothing> {
+    fn __name_and_mode(self) -> (&'static str, Mode) {
+        (self.name, self.mode)
+    }
+}
+
+impl<T, V> InPlace<T, V> for Field<T, V, DoNothingOption> {
+    fn __name_and_mode(self) -> (&'static str, Mode) {
+        (self.name, self.mode)
+    }
+}
+
+/// A field that [`Update::remove`](crate::table::Update::remove) may remove: an `Option`
+/// `#[ddb(do_nothing)]` field, which reads back as `None` without its attribute.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be removed in place",
+    label = "not an Option #[ddb(do_nothing)] field",
+    note = "only an unsigned Option field can be removed: a signed one would break the signature, and without a required field the item would not read back"
+)]
+pub trait Removable<T>: Copy {
+    #[doc(hidden)]
+    fn __name(self) -> &'static str;
+}
+
+impl<T, V> Removable<T> for Field<T, V, DoNothingOption> {
+    fn __name(self) -> &'static str {
+        self.name
     }
 }
 
