@@ -21,6 +21,9 @@ mod meta_store;
 mod number;
 pub mod provider;
 pub mod schema;
+#[cfg(any(feature = "streams", feature = "lambda"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "streams", feature = "lambda"))))]
+pub mod stream;
 pub mod table;
 mod wipe;
 
