@@ -243,3 +243,49 @@ impl Intercept for FailOperation {
         Ok(())
     }
 }
+
+/// Runs an action once, just before the first call of one operation is serialized: to put a
+/// concurrent writer between a client's read and its write. The action runs on the calling
+/// thread and may block (on a runtime of its own, in a thread of its own).
+#[derive(Clone)]
+pub struct BeforeFirst {
+    operation: &'static str,
+    action: Arc<Mutex<Option<Action>>>,
+}
+
+/// What [`BeforeFirst`] runs.
+type Action = Box<dyn FnOnce() + Send>;
+
+impl std::fmt::Debug for BeforeFirst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BeforeFirst").field("operation", &self.operation).finish_non_exhaustive()
+    }
+}
+
+impl BeforeFirst {
+    /// Runs `action` before the first `operation` call.
+    pub fn new(operation: &'static str, action: impl FnOnce() + Send + 'static) -> Self {
+        Self { operation, action: Arc::new(Mutex::new(Some(Box::new(action)))) }
+    }
+}
+
+impl Intercept for BeforeFirst {
+    fn name(&self) -> &'static str {
+        "BeforeFirst"
+    }
+
+    fn read_before_serialization(
+        &self,
+        _: &BeforeSerializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if operation(cfg) == self.operation {
+            let action = self.action.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some(action) = action {
+                action();
+            }
+        }
+        Ok(())
+    }
+}

@@ -5,6 +5,7 @@ mod admin;
 mod batch;
 mod condition;
 pub mod field;
+mod migrate;
 mod modify;
 mod position;
 mod query;
@@ -28,6 +29,7 @@ pub use batch::{BatchGet, BatchPut};
 pub use condition::{Condition, SortKeyCondition};
 use condition::{Conditioned, Rendered};
 pub use field::{IntoCondition, TypedCondition};
+pub use migrate::{ItemReport, Migration, MigrationPage, Outcome};
 pub use modify::Modify;
 pub use position::ScanPosition;
 pub use query::{Query, Scan, ScanPage};
@@ -252,12 +254,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
 
     /// The stored (encrypted) form of `item`, checked against DynamoDB's size limit.
     pub(crate) async fn seal(&self, item: &T) -> Result<HashMap<String, AttributeValue>> {
-        let stored = self.encryptor.encrypt_item(&self.schema, item.to_item()?).await?;
-        let size = item_size(&stored);
-        if size > MAX_ITEM_SIZE {
-            return Err(Error::ItemTooLarge { table: self.table_name.to_string(), size });
-        }
-        Ok(stored)
+        seal(&self.encryptor, &self.schema, &self.table_name, item.to_item()?).await
     }
 
     /// The value of a stored item: verified, decrypted, converted. A failure of the item
@@ -272,17 +269,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
             Ok(item) => T::from_item(item),
             Err(error) => Err(error),
         };
-        read.map_err(|error| match error {
-            // What is wrong with the item itself; not an outage of a key service.
-            Error::Integrity | Error::FormatRefused(_) | Error::Conversion { .. } => {
-                Error::InItem {
-                    table: self.table_name.to_string(),
-                    key: describe_key(&key),
-                    inner: Box::new(error),
-                }
-            }
-            other => other,
-        })
+        read.map_err(|error| in_item(&self.table_name, || describe_key(&key), error))
     }
 
     pub(crate) fn service_error<E>(
@@ -303,6 +290,31 @@ impl<T> EncryptedTable<T> {
         if let Some(sleep) = self.client.config().sleep_impl() {
             sleep.sleep(duration).await;
         }
+    }
+}
+
+/// `plaintext` encrypted for `table`, checked against DynamoDB's size limit.
+async fn seal(
+    encryptor: &ItemEncryptor,
+    schema: &TableSchema,
+    table: &str,
+    plaintext: HashMap<String, AttributeValue>,
+) -> Result<HashMap<String, AttributeValue>> {
+    let stored = encryptor.encrypt_item(schema, plaintext).await?;
+    let size = item_size(&stored);
+    if size > MAX_ITEM_SIZE {
+        return Err(Error::ItemTooLarge { table: table.to_owned(), size });
+    }
+    Ok(stored)
+}
+
+/// A failure of the item itself (not an outage of a key service), named by its key.
+fn in_item(table: &str, key: impl FnOnce() -> String, error: Error) -> Error {
+    match error {
+        Error::Integrity | Error::FormatRefused(_) | Error::Conversion { .. } => {
+            Error::InItem { table: table.to_owned(), key: key(), inner: Box::new(error) }
+        }
+        other => other,
     }
 }
 

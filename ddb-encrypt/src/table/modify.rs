@@ -151,7 +151,7 @@ where
 
 /// The condition that the stored item is still `stored`: its footer or signature, which every
 /// write makes anew, or for a plaintext item every attribute.
-fn unchanged(stored: &Item) -> Rendered {
+pub(super) fn unchanged(stored: &Item) -> Rendered {
     let unique =
         [FOOTER_ATTRIBUTE, SIGNATURE_ATTRIBUTE].iter().find_map(|n| stored.get_key_value(*n));
     let compared: Vec<_> = match unique {

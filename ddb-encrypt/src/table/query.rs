@@ -314,6 +314,32 @@ fn primary_key<T: EncryptedItem>(stored: &Item) -> Item {
 /// DynamoDB's largest number of segments.
 const MAX_SEGMENTS: u32 = 1_000_000;
 
+/// A scan's checks before any request, for a scan of `table`: the segment, and the
+/// position's table and segment. Returns the key to start after.
+pub(super) fn check_scan(
+    table: &str,
+    segment: Option<(u32, u32)>,
+    start: Option<&ScanPosition>,
+) -> Result<Option<Item>> {
+    if let Some((segment, total)) = segment
+        && (!(1..=MAX_SEGMENTS).contains(&total) || segment >= total)
+    {
+        return Err(Error::config(format_args!(
+            "scan segment {segment} of {total}: the total is 1 to {MAX_SEGMENTS}, and segments \
+             are numbered from 0 to total - 1"
+        )));
+    }
+    let Some(position) = start else { return Ok(None) };
+    if position.table != table || position.segment != segment {
+        return Err(Error::config(format_args!(
+            "the scan position is in table `{}`, segment {:?}; this scan is of table `{table}`, \
+             segment {segment:?}: resume a position with a scan of its own table and segment",
+            position.table, position.segment
+        )));
+    }
+    Ok(Some(position.key.clone()))
+}
+
 impl<'a, T: EncryptedItem> Scan<'a, T> {
     /// Reads segment `segment` (from 0) of `total`: the scans of all `total` segments, run in
     /// parallel, read every item of the table exactly once between them.
@@ -394,30 +420,8 @@ impl<'a, T: EncryptedItem> Scan<'a, T> {
         })
     }
 
-    /// The scan's checks before any request: the segment, and the position's table and
-    /// segment.
-    fn start(&self) -> Result<Option<Item>> {
-        if let Some((segment, total)) = self.segment
-            && (!(1..=MAX_SEGMENTS).contains(&total) || segment >= total)
-        {
-            return Err(Error::config(format_args!(
-                "scan segment {segment} of {total}: the total is 1 to {MAX_SEGMENTS}, and \
-                 segments are numbered from 0 to total - 1"
-            )));
-        }
-        let Some(position) = &self.start else { return Ok(None) };
-        if position.table != *self.table.table_name || position.segment != self.segment {
-            return Err(Error::config(format_args!(
-                "the scan position is in table `{}`, segment {:?}; this scan is of table \
-                 `{}`, segment {:?}: resume a position with a scan of its own table and segment",
-                position.table, position.segment, self.table.table_name, self.segment
-            )));
-        }
-        Ok(Some(position.key.clone()))
-    }
-
     fn prepare(self) -> Result<(&'a EncryptedTable<T>, Prepared)> {
-        let start = self.start()?;
+        let start = check_scan(&self.table.table_name, self.segment, self.start.as_ref())?;
         let mut placeholders = Placeholders::default();
         let filter =
             self.filter.map(|f| f.render(&self.table.schema, &mut placeholders)).transpose()?;
