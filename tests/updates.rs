@@ -431,3 +431,34 @@ async fn an_update_creates_no_item_and_refuses_what_it_cannot_do_before_any_requ
     }
     assert_eq!(counter.count("UpdateItem"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_between_a_modifys_read_and_its_write_is_not_lost() {
+    let table = article_table(LocalAws::shared().dynamodb()).await;
+    let other = table.clone();
+    let reader = table.clone();
+    let handle = tokio::runtime::Handle::current();
+    let calls = tokio::task::spawn_blocking(move || {
+        let mut calls = 0;
+        let modify = table.modify("a-1", |article| {
+            calls += 1;
+            if calls == 1 {
+                // An in-place update of an unsigned field, after the read: no footer changes.
+                let handle = tokio::runtime::Handle::current();
+                std::thread::scope(|s| {
+                    let update = other.update("a-1").add(Article::FIELDS.views, 1);
+                    s.spawn(|| assert!(handle.block_on(update.into_future()).unwrap()));
+                });
+            }
+            article.body = "edited".into();
+        });
+        handle.block_on(modify.into_future()).unwrap().unwrap();
+        calls
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(calls, 2, "the first write was refused");
+    let read = reader.get("a-1").await.unwrap().unwrap();
+    assert_eq!((read.body.as_str(), read.views), ("edited", 1), "both changes are kept");
+}

@@ -301,7 +301,7 @@ impl Migration {
                 return Outcome::Skipped;
             }
             let read = std::mem::take(stored);
-            let condition = unchanged(&read);
+            let condition = unchanged(&read, &self.schema);
             let plaintext = match self.encryptor.decrypt_item(&self.schema, read).await {
                 Ok(plaintext) => plaintext,
                 Err(error) => return Outcome::Failed(error),

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use super::condition::{Conditioned, Rendered};
 use super::{BoxFuture, EncryptedTable};
+use crate::action::AttributeAction;
 use crate::crypto::rng;
 use crate::error::{Error, Result};
 use crate::format::{FOOTER_ATTRIBUTE, SIGNATURE_ATTRIBUTE};
 use crate::item::{EncryptedItem, IntoKey, Item};
+use crate::schema::TableSchema;
 
 const DEFAULT_ATTEMPTS: u32 = 25;
 const FIRST_BACKOFF: Duration = Duration::from_millis(4);
@@ -30,7 +32,9 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     ///
     /// The condition compares what is unique to every write: the DB-ESDK footer, or the
     /// legacy signature; for an item stored in plaintext (read under a
-    /// [`PlaintextPolicy`](crate::PlaintextPolicy)), every attribute.
+    /// [`PlaintextPolicy`](crate::PlaintextPolicy)), every attribute. It also compares the
+    /// `DO_NOTHING` attributes, which no signature covers, so that an in-place
+    /// [`update`](EncryptedTable::update) in between is not lost either.
     ///
     /// ```no_run
     /// # use ddb_encrypt::{EncryptedItem, EncryptedTable};
@@ -116,7 +120,7 @@ where
                     .await
                     .map_err(|e| table.service_error("GetItem", &e))?;
                 let Some(stored) = output.item else { return Ok(None) };
-                let unchanged = unchanged(&stored);
+                let unchanged = unchanged(&stored, &table.schema);
                 let mut value = table.open(stored).await?;
                 (self.change)(&mut value);
                 let sealed = table.seal(&value).await?;
@@ -150,14 +154,26 @@ where
 }
 
 /// The condition that the stored item is still `stored`: its footer or signature, which every
-/// write makes anew, or for a plaintext item every attribute.
-pub(super) fn unchanged(stored: &Item) -> Rendered {
+/// write makes anew, or for a plaintext item every attribute; and, as no signature covers
+/// them, its `DO_NOTHING` attributes (which [`EncryptedTable::update`] changes in place) as
+/// they were, present or absent.
+pub(super) fn unchanged(stored: &Item, schema: &TableSchema) -> Rendered {
     let unique =
         [FOOTER_ATTRIBUTE, SIGNATURE_ATTRIBUTE].iter().find_map(|n| stored.get_key_value(*n));
+    let unsigned = |name: &str| schema.action(name) == AttributeAction::DoNothing;
     let compared: Vec<_> = match unique {
-        Some(pair) => vec![pair],
+        Some(pair) => {
+            std::iter::once(pair).chain(stored.iter().filter(|(n, _)| unsigned(n))).collect()
+        }
         None => stored.iter().collect(),
     };
+    let absent = schema
+        .actions()
+        .overrides()
+        .filter(|&(name, action)| {
+            action == AttributeAction::DoNothing && !stored.contains_key(name)
+        })
+        .map(|(name, _)| name);
     let mut expression = Vec::with_capacity(compared.len());
     let mut names = HashMap::with_capacity(compared.len());
     let mut values = HashMap::with_capacity(compared.len());
@@ -165,6 +181,10 @@ pub(super) fn unchanged(stored: &Item) -> Rendered {
         expression.push(format!("#u{at} = :u{at}"));
         names.insert(format!("#u{at}"), name.clone());
         values.insert(format!(":u{at}"), value.clone());
+    }
+    for (at, name) in absent.enumerate() {
+        expression.push(format!("attribute_not_exists(#x{at})"));
+        names.insert(format!("#x{at}"), name.to_owned());
     }
     Rendered::raw(expression.join(" AND "), names, values)
 }
@@ -184,29 +204,41 @@ mod tests {
     use aws_sdk_dynamodb::types::AttributeValue;
 
     #[test]
-    fn the_condition_compares_the_footer_or_the_signature_or_else_every_attribute() {
+    fn the_condition_compares_the_footer_or_signature_or_every_attribute_and_the_unsigned_ones() {
         let blob = |b: &[u8]| AttributeValue::B(b.to_vec().into());
         let s = |v: &str| AttributeValue::S(v.to_owned());
-        let dbesdk =
-            Item::from([("id".to_owned(), s("a")), (FOOTER_ATTRIBUTE.to_owned(), blob(b"footer"))]);
+        let schema = TableSchema::builder("t")
+            .partition_key("id")
+            .action("views", AttributeAction::DoNothing)
+            .action("ttl", AttributeAction::DoNothing)
+            .build()
+            .unwrap();
+        let dbesdk = Item::from([
+            ("id".to_owned(), s("a")),
+            ("secret".to_owned(), blob(b"ciphertext")),
+            ("views".to_owned(), AttributeValue::N("3".into())),
+            (FOOTER_ATTRIBUTE.to_owned(), blob(b"footer")),
+        ]);
         let legacy = Item::from([
             ("id".to_owned(), s("a")),
             (SIGNATURE_ATTRIBUTE.to_owned(), blob(b"signature")),
         ]);
         let plaintext = Item::from([("id".to_owned(), s("a")), ("n".to_owned(), s("b"))]);
 
-        for (stored, compared) in [
-            (&dbesdk, vec![FOOTER_ATTRIBUTE]),
-            (&legacy, vec![SIGNATURE_ATTRIBUTE]),
-            (&plaintext, vec!["id", "n"]),
+        for (stored, equal, absent) in [
+            (&dbesdk, vec![FOOTER_ATTRIBUTE, "views"], vec!["ttl"]),
+            (&legacy, vec![SIGNATURE_ATTRIBUTE], vec!["ttl", "views"]),
+            (&plaintext, vec!["id", "n"], vec!["ttl", "views"]),
         ] {
-            let rendered = unchanged(stored);
-            let (expression, names, values) = rendered.parts();
-            assert_eq!(expression.matches(" = ").count(), compared.len());
-            let mut attributes: Vec<&str> = names.values().map(String::as_str).collect();
-            attributes.sort_unstable();
-            assert_eq!(attributes, compared);
-            for (placeholder, name) in names {
+            let (expression, names, values) = unchanged(stored, &schema).parts();
+            assert_eq!(expression.matches(" = ").count(), equal.len(), "{expression}");
+            assert_eq!(expression.matches("attribute_not_exists").count(), absent.len());
+            let mut compared: Vec<&str> = names.values().map(String::as_str).collect();
+            compared.sort_unstable();
+            let mut expected = [equal, absent].concat();
+            expected.sort_unstable();
+            assert_eq!(compared, expected);
+            for (placeholder, name) in names.iter().filter(|(p, _)| p.starts_with("#u")) {
                 let value = &values[&placeholder.replacen('#', ":", 1)];
                 assert_eq!(value, &stored[name.as_str()]);
             }
