@@ -465,5 +465,5 @@ fn no_feature_of_the_library_can_pin_randomness_in_a_users_build() {
     let mut features: Vec<&str> =
         library["features"].as_object().unwrap().keys().map(String::as_str).collect();
     features.sort_unstable();
-    assert_eq!(features, ["default", "derive", "kms"]);
+    assert_eq!(features, ["default", "derive", "kms", "lambda", "streams"]);
 }
