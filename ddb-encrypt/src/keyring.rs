@@ -11,7 +11,7 @@
 //! | [`RawAesKeyring`] | an AES key you hold | none |
 //! | [`RawRsaKeyring`] | an RSA key pair you hold (writers may hold only the public key) | none |
 //! | [`AwsKmsKeyring`] | a KMS key | `GenerateDataKey` per write, `Decrypt` per read |
-//! | [`HierarchicalKeyring`] | a branch key from a [`BranchKeyStore`] | none per item |
+//! | [`HierarchicalKeyring`] | a branch key from a [`BranchKeyStore`] (such as `DynamoDbBranchKeyStore`, the official SDKs' store) | none per item |
 //! | [`MultiKeyring`] | several of the above | theirs |
 //!
 //! The wire format of each keyring is described in `docs/dbesdk-format.md`, section 6.
@@ -31,14 +31,21 @@ use crate::error::{Error, Result};
 
 #[cfg(feature = "kms")]
 mod aws_kms;
+mod cache;
 mod hierarchical;
+#[cfg(feature = "kms")]
+mod key_store;
 mod raw_aes;
 mod raw_rsa;
 
 #[cfg(feature = "kms")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kms")))]
 pub use aws_kms::AwsKmsKeyring;
+pub use cache::BranchKeyCache;
 pub use hierarchical::{BranchKey, BranchKeyStore, HierarchicalKeyring, StaticBranchKeyStore};
+#[cfg(feature = "kms")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kms")))]
+pub use key_store::DynamoDbBranchKeyStore;
 pub use raw_aes::RawAesKeyring;
 pub use raw_rsa::{RawRsaKeyring, RsaPadding};
 

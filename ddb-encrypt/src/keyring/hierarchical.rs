@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 const PROVIDER_ID: &str = "aws-kms-hierarchy";
 const SALT_LEN: usize = 16;
 const IV_LEN: usize = 12;
-const VERSION_LEN: usize = 16;
+pub(super) const VERSION_LEN: usize = 16;
 /// salt, IV, branch key version, wrapped key and its tag.
 const CIPHERTEXT_LEN: usize = SALT_LEN + IV_LEN + VERSION_LEN + 32 + 16;
 
@@ -268,7 +268,7 @@ impl<S: BranchKeyStore> Keyring for HierarchicalKeyring<S> {
 }
 
 /// A UUID's canonical text.
-fn uuid_text(bytes: &[u8; VERSION_LEN]) -> String {
+pub(super) fn uuid_text(bytes: &[u8; VERSION_LEN]) -> String {
     let hex: String = bytes.iter().fold(String::with_capacity(32), |mut hex, b| {
         let _ = write!(hex, "{b:02x}");
         hex
