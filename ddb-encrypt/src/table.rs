@@ -308,6 +308,49 @@ async fn seal(
     Ok(stored)
 }
 
+/// The table's primary key attributes of a stored item (its key item).
+fn primary_key(
+    schema: &TableSchema,
+    stored: &HashMap<String, AttributeValue>,
+) -> HashMap<String, AttributeValue> {
+    [schema.partition_key(), schema.sort_key()]
+        .into_iter()
+        .flatten()
+        .filter_map(|name| stored.get_key_value(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
+/// The item with `key` in `table` as stored, read consistently.
+async fn read_stored(
+    client: &Client,
+    table: &str,
+    key: &HashMap<String, AttributeValue>,
+) -> Result<Option<HashMap<String, AttributeValue>>> {
+    let request = client.get_item().table_name(table).set_key(Some(key.clone()));
+    let output = request
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| Error::aws(&AwsRequest::DynamoDb { operation: "GetItem", table }, &e))?;
+    Ok(output.item)
+}
+
+/// Writes `item` to `table` if `condition` holds for the stored item; `Ok(false)` if it did
+/// not.
+async fn put_if(
+    client: &Client,
+    table: &str,
+    item: HashMap<String, AttributeValue>,
+    condition: Rendered,
+) -> Result<bool> {
+    let written =
+        client.put_item().table_name(table).set_item(Some(item)).condition(condition).send().await;
+    let Err(error) = written else { return Ok(true) };
+    let error = Error::aws(&AwsRequest::DynamoDb { operation: "PutItem", table }, &error);
+    if error.is_conditional_check_failed() { Ok(false) } else { Err(error) }
+}
+
 /// A failure of the item itself (not an outage of a key service), named by its key.
 fn in_item(table: &str, key: impl FnOnce() -> String, error: Error) -> Error {
     match error {

@@ -7,11 +7,10 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use futures_util::stream::{self, Stream};
 
-use super::condition::Conditioned;
 use super::modify::unchanged;
 use super::position::ScanPosition;
 use super::query::check_scan;
-use super::{EncryptedTable, describe_key, in_item, seal};
+use super::{EncryptedTable, describe_key, in_item, primary_key, put_if, read_stored, seal};
 use crate::encryptor::ItemEncryptor;
 use crate::error::{Error, Result};
 use crate::format::Format;
@@ -240,15 +239,6 @@ impl Migration {
     }
 
     /// The item's primary key attributes.
-    fn key_of(&self, stored: &Item) -> Item {
-        [self.schema.partition_key(), self.schema.sort_key()]
-            .into_iter()
-            .flatten()
-            .filter_map(|name| stored.get_key_value(name))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    }
-
     /// Reads and migrates the page after `start`; returns the start of the next one.
     async fn page(&self, start: Option<Item>) -> Result<(MigrationPage, Next)> {
         let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
@@ -279,7 +269,7 @@ impl Migration {
 
     /// Migrates one item, re-reading it after each conflict.
     async fn migrate(&self, mut stored: Item) -> ItemReport {
-        let key_item = self.key_of(&stored);
+        let key_item = primary_key(&self.schema, &stored);
         let names = [self.schema.partition_key(), self.schema.sort_key()];
         let key_values: Vec<_> =
             names.into_iter().flatten().map(|name| (name, key_item.get(name).cloned())).collect();
@@ -311,21 +301,13 @@ impl Migration {
                     Ok(sealed) => sealed,
                     Err(error) => return Outcome::Failed(error),
                 };
-            let written = self
-                .client
-                .put_item()
-                .table_name(&*self.table_name)
-                .set_item(Some(sealed))
-                .condition(condition)
-                .send()
-                .await;
-            let Err(error) = written else { return Outcome::Migrated { conflicts } };
-            let error = self.service_error("PutItem", &error);
-            if !error.is_conditional_check_failed() {
-                return Outcome::Failed(error);
+            match put_if(&self.client, &self.table_name, sealed, condition).await {
+                Ok(true) => return Outcome::Migrated { conflicts },
+                Ok(false) => {}
+                Err(error) => return Outcome::Failed(error),
             }
             // A concurrent writer got in: read what it wrote, and go again.
-            match self.read(key_item).await {
+            match read_stored(&self.client, &self.table_name, key_item).await {
                 Ok(Some(current)) => *stored = current,
                 Ok(None) => return Outcome::Deleted,
                 Err(error) => return Outcome::Failed(error),
@@ -335,16 +317,6 @@ impl Migration {
             table: self.table_name.to_string(),
             attempts: self.max_attempts,
         })
-    }
-
-    async fn read(&self, key: &Item) -> Result<Option<Item>> {
-        let request = self.client.get_item().table_name(&*self.table_name).consistent_read(true);
-        let output = request
-            .set_key(Some(key.clone()))
-            .send()
-            .await
-            .map_err(|e| self.service_error("GetItem", &e))?;
-        Ok(output.item)
     }
 
     fn service_error<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(

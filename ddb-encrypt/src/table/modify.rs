@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::time::Duration;
 
-use super::condition::{Conditioned, Rendered};
-use super::{BoxFuture, EncryptedTable};
+use super::condition::Rendered;
+use super::{BoxFuture, EncryptedTable, put_if, read_stored};
 use crate::action::AttributeAction;
 use crate::crypto::rng;
 use crate::error::{Error, Result};
@@ -110,16 +110,8 @@ where
                 if attempt > 0 {
                     table.sleep(pause(attempt)?).await;
                 }
-                let output = table
-                    .client
-                    .get_item()
-                    .table_name(&*table.table_name)
-                    .set_key(Some(key.clone()))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(|e| table.service_error("GetItem", &e))?;
-                let Some(stored) = output.item else { return Ok(None) };
+                let stored = read_stored(&table.client, &table.table_name, &key).await?;
+                let Some(stored) = stored else { return Ok(None) };
                 let unchanged = unchanged(&stored, &table.schema);
                 let mut value = table.open(stored).await?;
                 (self.change)(&mut value);
@@ -131,18 +123,8 @@ where
                         table.table_name
                     )));
                 }
-                let written = table
-                    .client
-                    .put_item()
-                    .table_name(&*table.table_name)
-                    .set_item(Some(sealed))
-                    .condition(unchanged)
-                    .send()
-                    .await;
-                let Err(error) = written else { return Ok(Some(value)) };
-                let error = table.service_error("PutItem", &error);
-                if !error.is_conditional_check_failed() {
-                    return Err(error);
+                if put_if(&table.client, &table.table_name, sealed, unchanged).await? {
+                    return Ok(Some(value));
                 }
             }
             Err(Error::Conflict {

@@ -302,15 +302,6 @@ impl<T> std::fmt::Debug for ScanPage<T> {
     }
 }
 
-/// The table's primary key attributes of a stored item: where a scan goes on after it.
-fn primary_key<T: EncryptedItem>(stored: &Item) -> Item {
-    [Some(T::SCHEMA.partition_key.name), T::SCHEMA.sort_key.map(|k| k.name)]
-        .into_iter()
-        .flatten()
-        .filter_map(|name| stored.get_key_value(name).map(|(n, v)| (n.clone(), v.clone())))
-        .collect()
-}
-
 /// DynamoDB's largest number of segments.
 const MAX_SEGMENTS: u32 = 1_000_000;
 
@@ -408,7 +399,8 @@ impl<'a, T: EncryptedItem> Scan<'a, T> {
             let mut items = Vec::with_capacity(pages.buffer.len());
             let mut last = None;
             while let Some(stored) = pages.buffer.pop_front() {
-                last = Some(primary_key::<T>(&stored));
+                // Where the scan goes on after this item.
+                last = Some(super::primary_key(&pages.table.schema, &stored));
                 items.push(pages.table.open(stored).await);
                 pages.yielded += 1;
             }
