@@ -82,7 +82,11 @@ async fn a_new_branch_key_is_three_rows_as_the_official_store_writes_them() {
     let hex: String =
         active.version().iter().fold(String::new(), |hex, b| hex + &format!("{b:02x}"));
     assert_eq!(hex, uuid, "the active key is the version the active row names");
-    assert_eq!(store.beacon_key(&id).await.unwrap().len(), 32);
+    let beacon = ddb_encrypt::beacon::StandardBeacon::new("email", 63).unwrap();
+    let email = AttributeValue::S("ada@example.com".into());
+    let first = beacon.hash(&store.beacon_key(&id).await.unwrap(), &email).unwrap();
+    let again = beacon.hash(&store.beacon_key(&id).await.unwrap(), &email).unwrap();
+    assert_eq!(first, again);
 }
 
 #[tokio::test]

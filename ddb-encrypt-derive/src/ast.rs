@@ -40,6 +40,12 @@ impl Field<'_> {
         self.attrs.key_word().is_some()
     }
 
+    /// The name of the field's beacon: its `name`, else the field's attribute name.
+    pub(crate) fn beacon_name(&self) -> Option<String> {
+        let beacon = self.attrs.beacon.as_ref()?;
+        Some(beacon.name.as_ref().map_or_else(|| self.name.clone(), syn::LitStr::value))
+    }
+
     /// The field's action; `includes_values` says whether any field of the struct is
     /// `sign_and_include`, which makes the table keys `sign_and_include` too (the DB-ESDK's
     /// rule: both keys or no values in the encryption context).

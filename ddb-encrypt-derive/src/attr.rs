@@ -1,16 +1,20 @@
 //! Parsing of `#[ddb(...)]` on the struct and on its fields.
 
+use std::ops::RangeInclusive;
+
+use proc_macro2::{Delimiter, TokenTree};
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, LitStr, Path};
+use syn::{Attribute, LitInt, LitStr, Path};
 
 use crate::case::{RULES, RenameRule};
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    ALIAS, BOUND, CONTAINER_WORDS, CRATE, DDB, DEFAULT, DENY_UNKNOWN_FIELDS, DESERIALIZE_WITH,
-    DO_NOTHING, ENCRYPT, ENCRYPT_AND_SIGN, FIELD_WORDS, FLATTEN, FROM, GSI_PARTITION_KEY,
-    GSI_SORT_KEY, INTO, LSI_SORT_KEY, NUMBER, PARTITION_KEY, REMOTE, RENAME, RENAME_ALL, SERDE,
-    SERIALIZE_WITH, SET, SIGN_AND_INCLUDE, SIGN_ONLY, SKIP, SKIP_DESERIALIZING, SKIP_SERIALIZING,
-    SKIP_SERIALIZING_IF, SORT_KEY, Symbol, TAG, TRANSPARENT, TRY_FROM, WITH, one_of,
+    ALIAS, BEACON, BEACON_WORDS, BOUND, CONTAINER_WORDS, CRATE, DDB, DEFAULT, DENY_UNKNOWN_FIELDS,
+    DESERIALIZE_WITH, DO_NOTHING, ENCRYPT, ENCRYPT_AND_SIGN, FIELD_WORDS, FLATTEN, FROM,
+    GSI_PARTITION_KEY, GSI_SORT_KEY, INDEX, INTO, LENGTH, LSI_SORT_KEY, NAME, NUMBER,
+    PARTITION_KEY, REMOTE, RENAME, RENAME_ALL, SERDE, SERIALIZE_WITH, SET, SIGN_AND_INCLUDE,
+    SIGN_ONLY, SKIP, SKIP_DESERIALIZING, SKIP_SERIALIZING, SKIP_SERIALIZING_IF, SORT_KEY, Symbol,
+    TAG, TRANSPARENT, TRY_FROM, WITH, one_of,
 };
 
 /// A word that was given, kept for the span of its error messages.
@@ -21,6 +25,27 @@ pub(crate) type Flag = Option<Path>;
 pub(crate) struct IndexKey {
     pub(crate) word: Path,
     pub(crate) index: LitStr,
+}
+
+/// `#[ddb(beacon(length = N, index = "Index", name = "name"))]`: the word (for spans) and its
+/// settings. A setting that is missing or malformed is reported and left out; the word still
+/// counts, so that the rules on beacons are checked too.
+pub(crate) struct Beacon {
+    pub(crate) word: Path,
+    pub(crate) length: Option<LitInt>,
+    pub(crate) index: Option<LitStr>,
+    pub(crate) name: Option<LitStr>,
+}
+
+impl Beacon {
+    /// The shortest and longest beacon, in bits.
+    pub(crate) const LENGTHS: RangeInclusive<u8> = 1..=63;
+
+    /// The length in bits, if it is given and in range.
+    pub(crate) fn bits(&self) -> Option<u8> {
+        let bits = self.length.as_ref()?.base10_parse::<u8>().ok()?;
+        Self::LENGTHS.contains(&bits).then_some(bits)
+    }
 }
 
 #[derive(Default)]
@@ -42,6 +67,7 @@ pub(crate) struct FieldAttrs {
     pub(crate) gsi_partition_keys: Vec<IndexKey>,
     pub(crate) gsi_sort_keys: Vec<IndexKey>,
     pub(crate) lsi_sort_keys: Vec<IndexKey>,
+    pub(crate) beacon: Option<Beacon>,
 }
 
 impl FieldAttrs {
@@ -154,6 +180,18 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 }
                 return Ok(());
             }
+            if path == BEACON {
+                let beacon = beacon(cx, &meta)?;
+                if out.beacon.is_some() {
+                    cx.error_spanned_by(
+                        path,
+                        "duplicate #[ddb(beacon)] attribute: a field has at most one beacon",
+                    );
+                } else {
+                    out.beacon = Some(beacon);
+                }
+                return Ok(());
+            }
             if path == ENCRYPT || path == ENCRYPT_AND_SIGN {
                 return Err(meta.error("fields are encrypted and signed by default: remove this word (keys are always signed plaintext; #[ddb(sign_only)] and #[ddb(do_nothing)] store a field in the clear)"));
             }
@@ -165,6 +203,104 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     }
     serde_field(cx, attrs, &mut out);
     out
+}
+
+/// How a beacon is written, for messages.
+const BEACON_FORM: &str = "#[ddb(beacon(length = 16))], with the length in bits (1 to 63), and optionally index = \"Index\" and name = \"name\"";
+
+/// `#[ddb(beacon(...))]`. Malformed settings are reported to `cx` and left out; what follows
+/// them is still read.
+fn beacon(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Beacon> {
+    let mut out = Beacon { word: meta.path.clone(), length: None, index: None, name: None };
+    if meta.input.peek(syn::Token![=]) {
+        cx.syn_error(meta.error(format!(
+            "#[ddb(beacon)] takes its settings in parentheses: write {BEACON_FORM}"
+        )));
+        meta.value()?.parse::<syn::Expr>()?;
+        return Ok(out);
+    }
+    // Without settings (`beacon` or `beacon()`), the length is missing.
+    let settings = match meta.input.fork().parse::<TokenTree>() {
+        Ok(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => Some(group),
+        _ => None,
+    };
+    if settings.as_ref().is_none_or(|group| group.stream().is_empty()) {
+        cx.syn_error(meta.error(format!("#[ddb(beacon)] needs a length: write {BEACON_FORM}")));
+        if settings.is_some() {
+            meta.input.parse::<TokenTree>()?;
+        }
+        return Ok(out);
+    }
+    // Whether `length` was written, even wrongly: a wrong one is reported as such, not as missing.
+    let mut length_given = false;
+    meta.parse_nested_meta(|inner| {
+        let duplicate = |word: Symbol| {
+            cx.error_spanned_by(&inner.path, format!("duplicate `{word}` in #[ddb(beacon(...))]"));
+        };
+        if inner.path == LENGTH {
+            let value = inner
+                .value()
+                .map_err(|_| inner.error(format!("expected `length = N`: write {BEACON_FORM}")))?;
+            let expr: syn::Expr = value.parse()?;
+            if length_given {
+                duplicate(LENGTH);
+                return Ok(());
+            }
+            length_given = true;
+            match expr {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(lit), .. }) => {
+                    out.length = Some(lit);
+                }
+                other => cx.error_spanned_by(
+                    other,
+                    "the beacon length is a number of bits: write an integer from 1 to 63, like `length = 16`",
+                ),
+            }
+            return Ok(());
+        }
+        let text = [(INDEX, &mut out.index), (NAME, &mut out.name)]
+            .into_iter()
+            .find(|(word, _)| inner.path == *word);
+        if let Some((word, slot)) = text {
+            let lit = beacon_string(&inner, word)?;
+            if slot.is_some() {
+                duplicate(word);
+            } else {
+                *slot = Some(lit);
+            }
+            return Ok(());
+        }
+        let word = inner.path.get_ident().map_or_else(|| "?".to_owned(), ToString::to_string);
+        cx.syn_error(inner.error(format!(
+            "unknown `{word}` in #[ddb(beacon(...))]; expected {}: write {BEACON_FORM}",
+            one_of(BEACON_WORDS)
+        )));
+        skip_value(&inner)
+    })?;
+    if !length_given {
+        cx.error_spanned_by(
+            &out.word,
+            format!("#[ddb(beacon(...))] needs a length: write {BEACON_FORM}"),
+        );
+    }
+    Ok(out)
+}
+
+/// A string setting of `#[ddb(beacon(...))]`: `word = "..."`, not empty.
+fn beacon_string(meta: &ParseNestedMeta<'_>, word: Symbol) -> syn::Result<LitStr> {
+    let expected = || {
+        meta.error(format!(
+            "expected `{word} = \"...\"` in #[ddb(beacon(...))], with a string: write {BEACON_FORM}"
+        ))
+    };
+    let lit: LitStr = meta.value().map_err(|_| expected())?.parse().map_err(|_| expected())?;
+    if lit.value().is_empty() {
+        return Err(syn::Error::new_spanned(
+            &lit,
+            format!("`{word} = \"...\"` in #[ddb(beacon(...))] must not be empty"),
+        ));
+    }
+    Ok(lit)
 }
 
 /// serde attributes that would change a field's stored form, and what to write instead.

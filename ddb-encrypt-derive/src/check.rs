@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 
 use quote::ToTokens as _;
+use syn::LitStr;
 
 use crate::ast::{Container, Field};
 use crate::attr::IndexKey;
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    DEFAULT, DO_NOTHING, GSI_PARTITION_KEY, GSI_SORT_KEY, LSI_SORT_KEY, NUMBER, RENAME, SET,
-    SIGN_AND_INCLUDE, SIGN_ONLY, Symbol,
+    BEACON, DEFAULT, DO_NOTHING, GSI_PARTITION_KEY, GSI_SORT_KEY, LSI_SORT_KEY, NUMBER, RENAME,
+    SET, SIGN_AND_INCLUDE, SIGN_ONLY, Symbol,
 };
 
 /// Names the legacy format's envelope uses (`docs/legacy-format.md` section 0).
@@ -21,6 +22,8 @@ const RESERVED_PREFIXES: [&str; 2] = ["*ddbe-", "aws_dbe_"];
 /// DynamoDB's longest key attribute name and longest attribute name, in bytes.
 const MAX_KEY_NAME_LEN: usize = 255;
 const MAX_NAME_LEN: usize = 65535;
+/// The prefix of the attribute that stores a beacon (`docs/dbesdk-format.md`).
+pub(crate) const BEACON_PREFIX: &str = "aws_dbe_b_";
 
 pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     table_keys(cx, cont);
@@ -29,6 +32,7 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     names_are_unique_and_allowed(cx, cont);
     indexes_are_complete(cx, cont);
     indexes_are_valid(cx, cont);
+    beacons_are_valid(cx, cont);
     stored_fields_own_their_data(cx, cont);
 }
 
@@ -189,6 +193,7 @@ fn actions_do_not_conflict(cx: &Ctxt, cont: &Container<'_>) {
                 (SET, attrs.set.as_ref()),
                 (NUMBER, attrs.number.as_ref()),
                 (RENAME, attrs.rename.as_ref().map(|(word, _)| word)),
+                (BEACON, attrs.beacon.as_ref().map(|beacon| &beacon.word)),
             ];
             for (name, word) in others {
                 if let Some(word) = word {
@@ -305,14 +310,7 @@ fn indexes_are_valid(cx: &Ctxt, cont: &Container<'_>) {
     for field in &cont.fields {
         let attrs = &field.attrs;
         for key in attrs.index_keys() {
-            let name = key.index.value();
-            let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
-            if !(3..=255).contains(&name.len()) || !name.chars().all(allowed) {
-                cx.error_spanned_by(
-                    &key.index,
-                    format!("index name `{name}` is not one DynamoDB accepts: 3 to 255 characters of letters, digits, `_`, `.` and `-`"),
-                );
-            }
+            index_name_is_valid(cx, &key.index);
         }
         for sort in &attrs.gsi_sort_keys {
             let index = sort.index.value();
@@ -331,6 +329,98 @@ fn indexes_are_valid(cx: &Ctxt, cont: &Container<'_>) {
                 &lsi.word,
                 format!("{} sorts by the table's {role}, which a local index cannot: it shares the table's partition key and sorts by another attribute", describe(lsi)),
             );
+        }
+    }
+}
+
+/// An index name DynamoDB accepts: 3 to 255 characters of `[A-Za-z0-9_.-]`.
+fn index_name_is_valid(cx: &Ctxt, index: &LitStr) {
+    let name = index.value();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if !(3..=255).contains(&name.len()) || !name.chars().all(allowed) {
+        cx.error_spanned_by(
+            index,
+            format!("index name `{name}` is not one DynamoDB accepts: 3 to 255 characters of letters, digits, `_`, `.` and `-`"),
+        );
+    }
+}
+
+/// A beacon hashes the value of an ENCRYPT_AND_SIGN field (a key or a field stored in the clear
+/// is queried directly), is 1 to 63 bits long, and has a name and an index of its own; its
+/// attribute, `aws_dbe_b_` and the name, is a key attribute name DynamoDB accepts.
+fn beacons_are_valid(cx: &Ctxt, cont: &Container<'_>) {
+    // Skipped fields are reported by `actions_do_not_conflict`.
+    let stored = || cont.fields.iter().filter(|f| f.attrs.skip.is_none());
+    let index_keys: BTreeMap<String, &Field<'_>> = stored()
+        .flat_map(|f| f.attrs.index_keys().map(move |key| (key.index.value(), f)))
+        .collect();
+    let mut names: BTreeMap<String, &Field<'_>> = BTreeMap::new();
+    let mut indexes: BTreeMap<String, &Field<'_>> = BTreeMap::new();
+    for field in stored() {
+        let (Some(beacon), Some(name)) = (&field.attrs.beacon, field.beacon_name()) else {
+            continue;
+        };
+        let attrs = &field.attrs;
+        let clear = [
+            (SIGN_ONLY, &attrs.sign_only),
+            (SIGN_AND_INCLUDE, &attrs.sign_and_include),
+            (DO_NOTHING, &attrs.do_nothing),
+        ]
+        .into_iter()
+        .find_map(|(word, given)| given.as_ref().map(|_| word));
+        if let Some(key_word) = attrs.key_word() {
+            let role = key_word.get_ident().map(ToString::to_string).unwrap_or_default();
+            cx.error_spanned_by(
+                &beacon.word,
+                format!("a beacon hashes an encrypted value: #[ddb(beacon)] is only for ENCRYPT_AND_SIGN fields; a #[ddb({role})] field is a key, stored in the clear, and can be queried directly: remove #[ddb(beacon)]"),
+            );
+        } else if let Some(word) = clear {
+            cx.error_spanned_by(
+                &beacon.word,
+                format!("a beacon hashes an encrypted value: #[ddb(beacon)] is only for ENCRYPT_AND_SIGN fields; a {word} field is stored in the clear and can be queried directly: remove #[ddb(beacon)], or remove #[ddb({word})] to encrypt the field"),
+            );
+        }
+        if let (Some(length), None) = (&beacon.length, beacon.bits()) {
+            cx.error_spanned_by(
+                length,
+                format!("beacon length {length} is out of range: a beacon is 1 to 63 bits long (see ddb_encrypt::beacon for how to choose the length)"),
+            );
+        }
+        // A name given with `name = "..."` is reported there; the field's own name on `beacon`.
+        let name_error = |message: String| match &beacon.name {
+            Some(lit) => cx.error_spanned_by(lit, message),
+            None => cx.error_spanned_by(&beacon.word, message),
+        };
+        if BEACON_PREFIX.len() + name.len() > MAX_KEY_NAME_LEN {
+            name_error(format!(
+                "beacon name `{name}` is too long: it is stored as `{BEACON_PREFIX}{name}`, the key attribute of its index, and DynamoDB's key attribute names are at most {MAX_KEY_NAME_LEN} bytes; choose a name of at most {} bytes with #[ddb(beacon(name = \"...\"))]",
+                MAX_KEY_NAME_LEN - BEACON_PREFIX.len()
+            ));
+        }
+        match names.get(&name) {
+            Some(first) => name_error(format!(
+                "beacon name `{name}` is used by two beacons (on fields `{}` and `{}`): give one another name with #[ddb(beacon(name = \"...\"))]",
+                first.member, field.member
+            )),
+            None => {
+                names.insert(name, field);
+            }
+        }
+        let Some(index) = &beacon.index else { continue };
+        index_name_is_valid(cx, index);
+        let index_name = index.value();
+        if let Some(owner) = index_keys.get(&index_name) {
+            cx.error_spanned_by(
+                index,
+                format!("index `{index_name}` is already an index of this struct, keyed by field `{}`: a beacon's index is keyed by the beacon alone; give it its own name", owner.member),
+            );
+        } else if let Some(first) = indexes.get(&index_name) {
+            cx.error_spanned_by(
+                index,
+                format!("index `{index_name}` is already the index of the beacon on field `{}`: each beacon has its own index; give this one its own name", first.member),
+            );
+        } else {
+            indexes.insert(index_name, field);
         }
     }
 }

@@ -67,6 +67,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let secondary = secondary_indexes(cont, partition);
     let indexes = index_schemas(&private, &secondary);
     let actions = actions(&private, cont);
+    let beacons = beacon_schemas(&private, cont);
     let (puts, capacity) = puts(&private, cont);
     let takes = takes(&private, cont);
     let handles = handles(&private, cont, &secondary);
@@ -86,6 +87,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                     sort_key: #sort_schema,
                     indexes: &[#(#indexes),*],
                     attributes: &[#(#actions),*],
+                    beacons: &[#(#beacons),*],
                 };
 
                 fn to_item(&self) -> #private::Result<#private::Item, #private::Error> {
@@ -114,8 +116,9 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     }
 }
 
-/// `FIELDS` and `INDEXES`: typed handles on the attributes and indexes (not for generic
-/// structs). The handle structs are unnameable; each handle has its field's visibility.
+/// `FIELDS`, `INDEXES` and `BEACONS`: typed handles on the attributes, indexes and beacons (not
+/// for generic structs). The handle structs are unnameable; each field's handles have its
+/// visibility.
 fn handles(
     private: &TokenStream,
     cont: &Container<'_>,
@@ -153,10 +156,14 @@ fn handles(
     let (field_defs, field_inits): (Vec<_>, Vec<_>) = fields.unzip();
     let (index_defs, index_inits): (Vec<_>, Vec<_>) =
         index_handles(private, cont, indexes).into_iter().unzip();
+    let (beacon_defs, beacon_inits): (Vec<_>, Vec<_>) =
+        beacon_handles(private, cont).into_iter().unzip();
     let fields_doc =
         format!("Typed handles on the attributes of [`{ident}`], for conditions and filters.");
     let indexes_doc =
         format!("Typed handles on the secondary indexes of [`{ident}`], for index queries.");
+    let beacons_doc =
+        format!("Typed handles on the standard beacons of [`{ident}`], for EncryptedTable::find.");
     quote! {
         #[doc = #fields_doc]
         #[allow(dead_code, unreachable_pub, non_camel_case_types, non_snake_case)]
@@ -168,6 +175,11 @@ fn handles(
         #[derive(::core::clone::Clone, ::core::marker::Copy)]
         #vis struct __DdbIndexes { #(#index_defs,)* }
 
+        #[doc = #beacons_doc]
+        #[allow(dead_code, unreachable_pub, non_camel_case_types, non_snake_case)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #vis struct __DdbBeacons { #(#beacon_defs,)* }
+
         #[automatically_derived]
         #[allow(dead_code, unreachable_pub)]
         impl #ident {
@@ -175,6 +187,8 @@ fn handles(
             #vis const FIELDS: __DdbFields = __DdbFields { #(#field_inits,)* };
             #[doc = #indexes_doc]
             #vis const INDEXES: __DdbIndexes = __DdbIndexes { #(#index_inits,)* };
+            #[doc = #beacons_doc]
+            #vis const BEACONS: __DdbBeacons = __DdbBeacons { #(#beacon_inits,)* };
         }
     }
 }
@@ -196,6 +210,26 @@ fn index_handles(
                 quote!(#[doc = #doc] pub #member: #private::Index<#ident, #key>),
                 quote!(#member: #private::Index::__new(#name)),
             )
+        })
+        .collect()
+}
+
+/// One `(definition, initializer)` per beacon: named as its field, typed by the field's values.
+fn beacon_handles(private: &TokenStream, cont: &Container<'_>) -> Vec<(TokenStream, TokenStream)> {
+    let ident = cont.ident;
+    cont.fields
+        .iter()
+        .filter(|f| f.attrs.skip.is_none())
+        .filter_map(|f| {
+            let name = f.beacon_name()?;
+            let (member, field_vis, attribute) = (f.member, f.vis, &f.name);
+            let value = option_inner(f.ty).unwrap_or(f.ty);
+            let number = f.attrs.number.is_some();
+            let doc = format!("The beacon `{name}` of the attribute `{attribute}`.");
+            Some((
+                quote!(#[doc = #doc] #field_vis #member: #private::Beacon<#ident, #value>),
+                quote!(#member: #private::Beacon::__new(#name, #number)),
+            ))
         })
         .collect()
 }
@@ -341,6 +375,36 @@ fn actions(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
                 Action::EncryptAndSign => quote!(EncryptAndSign),
             };
             quote!((#name, #private::AttributeAction::#action))
+        })
+        .collect()
+}
+
+/// The `BeaconSchema`s, sorted by name.
+fn beacon_schemas(private: &TokenStream, cont: &Container<'_>) -> Vec<TokenStream> {
+    let mut beacons: Vec<_> = cont
+        .fields
+        .iter()
+        .filter(|f| f.attrs.skip.is_none())
+        .filter_map(|f| Some((f.beacon_name()?, f, f.attrs.beacon.as_ref()?)))
+        .collect();
+    beacons.sort_by(|a, b| a.0.cmp(&b.0));
+    beacons
+        .iter()
+        .map(|(name, field, beacon)| {
+            let attribute = &field.name;
+            let stored_as = format!("{}{name}", check::BEACON_PREFIX);
+            // `check::beacons_are_valid` reports a length out of range, so `expand` has one.
+            let Some(bits) = beacon.bits() else {
+                unreachable!("a beacon without a valid length passed the checks");
+            };
+            let length = proc_macro2::Literal::u8_unsuffixed(bits);
+            let index = beacon
+                .index
+                .as_ref()
+                .map_or_else(|| quote!(#private::None), |index| quote!(#private::Some(#index)));
+            quote! {
+                #private::BeaconSchema { name: #name, attribute: #attribute, stored_as: #stored_as, length: #length, index: #index }
+            }
         })
         .collect()
 }

@@ -25,6 +25,11 @@ pub(crate) const SKIP: Symbol = Symbol("skip");
 pub(crate) const DEFAULT: Symbol = Symbol("default");
 pub(crate) const SET: Symbol = Symbol("set");
 pub(crate) const NUMBER: Symbol = Symbol("number");
+pub(crate) const BEACON: Symbol = Symbol("beacon");
+// Words inside `#[ddb(beacon(...))]`.
+pub(crate) const LENGTH: Symbol = Symbol("length");
+pub(crate) const INDEX: Symbol = Symbol("index");
+pub(crate) const NAME: Symbol = Symbol("name");
 // Container words.
 pub(crate) const RENAME_ALL: Symbol = Symbol("rename_all");
 pub(crate) const CRATE: Symbol = Symbol("crate");
@@ -63,7 +68,9 @@ pub(crate) const FIELD_WORDS: &[Symbol] = &[
     DEFAULT,
     SET,
     NUMBER,
+    BEACON,
 ];
+pub(crate) const BEACON_WORDS: &[Symbol] = &[LENGTH, INDEX, NAME];
 pub(crate) const CONTAINER_WORDS: &[Symbol] = &[RENAME_ALL, CRATE, BOUND];
 
 impl PartialEq<Symbol> for Ident {

@@ -53,6 +53,7 @@ use crate::error::Result;
 /// | `#[ddb(number)]` | a value that serializes as text (`rust_decimal::Decimal`, ...) stored as `N`, exactly |
 /// | `#[ddb(default)]` | a missing attribute reads as `Default::default()` |
 /// | `#[ddb(skip)]` | not stored; reads as `Default::default()` |
+/// | `#[ddb(beacon(length = N, index = "Index", name = "name"))]` | a standard beacon on an encrypted field, for `EncryptedTable::find`: see [`crate::beacon`] for what it reveals and how to choose the length |
 ///
 /// On the struct: `#[ddb(rename_all = "camelCase")]` (serde's rules, exactly),
 /// `#[ddb(crate = "path")]` for a renamed dependency, and `#[ddb(bound = "T: Trait")]` to
@@ -64,10 +65,12 @@ use crate::error::Result;
 /// # Typed handles
 ///
 /// For a struct without type parameters the derive also generates `T::FIELDS`, one handle
-/// per stored field, and `T::INDEXES`, one per secondary index (in snake case: `"ByStatus"` is
-/// `by_status`). Conditions, filters and index queries built from them are checked at compile
-/// time: a comparison of an encrypted field, a value of another type, a condition on another
-/// item type's field and an index that does not exist do not compile. See
+/// per stored field, `T::INDEXES`, one per secondary index (in snake case: `"ByStatus"` is
+/// `by_status`), and `T::BEACONS`, one per field with a beacon, for
+/// [`EncryptedTable::find`](crate::EncryptedTable::find). Conditions, filters, index queries
+/// and searches built from them are checked at compile time: a comparison of an encrypted
+/// field, a value of another type, a condition on another item type's field, an index that
+/// does not exist and a search on a field without a beacon do not compile. See
 /// [`table::field::Field`](crate::table::field::Field).
 ///
 /// ```no_run
@@ -135,6 +138,7 @@ use crate::error::Result;
 ///             ("customer_email", EncryptAndSign), ("order_id", SignOnly),
 ///             ("status", SignOnly), ("total", EncryptAndSign), ("ttl", DoNothing),
 ///         ],
+///         beacons: &[],
 ///     };
 ///
 ///     fn to_item(&self) -> Result<HashMap<String, AttributeValue>> {
@@ -233,6 +237,26 @@ pub struct ItemSchema {
     /// The action of every stored attribute, sorted by name. Attributes found in an item but
     /// not listed here are ENCRYPT_AND_SIGN, so that nobody can add unsigned data.
     pub attributes: &'static [(&'static str, AttributeAction)],
+    /// The standard beacons of encrypted attributes, for queries on their values
+    /// ([`EncryptedTable::find`](crate::EncryptedTable::find)).
+    pub beacons: &'static [BeaconSchema],
+}
+
+/// A standard beacon of an item type: a truncated HMAC of an encrypted attribute's value, stored
+/// beside the item so that it can be found by that value (see [`crate::beacon`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BeaconSchema {
+    /// The beacon name: its key is derived from it.
+    pub name: &'static str,
+    /// The ENCRYPT_AND_SIGN attribute whose value it hashes.
+    pub attribute: &'static str,
+    /// The attribute that stores it: `aws_dbe_b_` followed by the name.
+    pub stored_as: &'static str,
+    /// Its length in bits, 1 to 63.
+    pub length: u8,
+    /// The global secondary index keyed by `stored_as`, if any: queries go through it, and
+    /// scan the table without it.
+    pub index: Option<&'static str>,
 }
 
 /// A key attribute: its name and DynamoDB type.

@@ -42,7 +42,10 @@ mod raw_rsa;
 #[cfg_attr(docsrs, doc(cfg(feature = "kms")))]
 pub use aws_kms::AwsKmsKeyring;
 pub use cache::BranchKeyCache;
-pub use hierarchical::{BranchKey, BranchKeyStore, HierarchicalKeyring, StaticBranchKeyStore};
+pub use hierarchical::{
+    BranchKey, BranchKeyIdSupplier, BranchKeyStore, HierarchicalKeyring, StaticBranchKeyStore,
+    TenantBranchKeys,
+};
 #[cfg(feature = "kms")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kms")))]
 pub use key_store::DynamoDbBranchKeyStore;
@@ -82,6 +85,25 @@ impl EncryptionContext {
     /// Whether there are no pairs.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The value of the string or number attribute `name`, when the context holds it (as the
+    /// DB-ESDK format puts it there: the key attributes, or the
+    /// `SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT` attributes): for a [`BranchKeyIdSupplier`]
+    /// that picks a key by an attribute's value.
+    pub fn attribute_text(&self, name: &str) -> Option<String> {
+        use base64::Engine as _;
+        let value = self.get(&format!("aws-crypto-attr.{name}"))?;
+        if self.get("aws-crypto-legend").is_some() {
+            // Values of the second version are the text itself (binary ones base64).
+            return Some(value.to_owned());
+        }
+        // The first version's: base64 of the type id and the value.
+        let bytes = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
+        match bytes.split_first_chunk::<2>() {
+            Some(([0, 1 | 2], text)) => String::from_utf8(text.to_vec()).ok(),
+            _ => None,
+        }
     }
 
     /// Adds a pair; `false` (and no change) if the key is already there.

@@ -8,6 +8,7 @@
 
 mod action;
 mod attribute;
+pub mod beacon;
 mod codec;
 pub mod convert;
 mod crypto;

@@ -13,10 +13,12 @@ pub use crate::action::AttributeAction;
 pub use crate::convert::Mode;
 pub use crate::error::Error;
 pub use crate::item::{
-    EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute, KeySchema, KeyType, NoSortKey,
-    SortKey,
+    BeaconSchema, EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeyAttribute, KeySchema,
+    KeyType, NoSortKey, SortKey,
 };
-pub use crate::table::field::{DoNothing, DoNothingOption, EncryptedField, Field, Index, Signed};
+pub use crate::table::field::{
+    Beacon, DoNothing, DoNothingOption, EncryptedField, Field, Index, Signed,
+};
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 pub use crate::convert::{Leftovers, key_value, put, take, take_or_default, take_or_else};
@@ -50,4 +52,5 @@ pub const STUB_SCHEMA: ItemSchema = ItemSchema {
     sort_key: None,
     indexes: &[],
     attributes: &[],
+    beacons: &[],
 };

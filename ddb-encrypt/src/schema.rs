@@ -4,6 +4,7 @@
 use sha2::{Digest, Sha256};
 
 pub use crate::action::{AttributeAction, AttributeActions};
+use crate::beacon::StandardBeacon;
 use crate::error::{Error, Result};
 use crate::format::{DESCRIPTION_ATTRIBUTE, is_reserved_name};
 use crate::item::EncryptedItem;
@@ -44,6 +45,8 @@ pub struct TableSchema {
     unsigned_keys: bool,
     /// Attributes without their own action whose names start with this are DO_NOTHING.
     unsigned_prefix: Option<String>,
+    /// Standard beacons and the attributes they hash, sorted by beacon name.
+    beacons: Vec<(String, StandardBeacon)>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +90,10 @@ impl TableSchema {
         }
         let keys =
             schema.indexes.iter().flat_map(|i| [Some(i.partition_key), i.sort_key]).flatten();
+        for beacon in schema.beacons {
+            builder =
+                builder.beacon(beacon.attribute, StandardBeacon::new(beacon.name, beacon.length)?);
+        }
         for key in keys.chain([schema.partition_key]).chain(schema.sort_key) {
             let action = builder.actions.action(key.name);
             if !(action.is_signed() && action.is_plaintext()) {
@@ -136,6 +143,11 @@ impl TableSchema {
     /// The attribute actions, key attributes included.
     pub fn actions(&self) -> &AttributeActions {
         &self.actions
+    }
+
+    /// The standard beacons, each with the attribute it hashes, sorted by beacon name.
+    pub fn beacons(&self) -> impl ExactSizeIterator<Item = (&str, &StandardBeacon)> {
+        self.beacons.iter().map(|(attribute, beacon)| (attribute.as_str(), beacon))
     }
 
     /// The configured attributes, sorted by name.
@@ -191,6 +203,7 @@ pub struct TableSchemaBuilder {
     actions: AttributeActions,
     unsigned_keys: bool,
     unsigned_prefix: Option<String>,
+    beacons: Vec<(String, StandardBeacon)>,
 }
 
 impl TableSchemaBuilder {
@@ -202,7 +215,17 @@ impl TableSchemaBuilder {
             actions: AttributeActions::default(),
             unsigned_keys: false,
             unsigned_prefix: None,
+            beacons: Vec::new(),
         }
+    }
+
+    /// Adds the standard beacon `beacon` of the ENCRYPT_AND_SIGN attribute `attribute`: tables
+    /// write it beside each item that has the attribute, and find items by it
+    /// ([`crate::beacon`]).
+    #[must_use]
+    pub fn beacon(mut self, attribute: impl Into<String>, beacon: StandardBeacon) -> Self {
+        self.beacons.push((attribute.into(), beacon));
+        self
     }
 
     /// Accepts key attributes that are not signed (DO_NOTHING, given explicitly or by a
@@ -285,6 +308,7 @@ impl TableSchemaBuilder {
             mut actions,
             unsigned_keys,
             unsigned_prefix,
+            mut beacons,
         } = self;
         for (name, _) in actions.overrides() {
             check_name(name)?;
@@ -347,6 +371,7 @@ impl TableSchemaBuilder {
             .chain_update("<TABLE")
             .finalize()
             .into();
+        check_beacons(&actions, &mut beacons)?;
         let all_do_nothing = actions.default_action() == AttributeAction::DoNothing
             && actions.overrides().all(|(_, action)| action == AttributeAction::DoNothing);
         Ok(TableSchema {
@@ -360,8 +385,38 @@ impl TableSchemaBuilder {
             unsigned_prefix,
             all_do_nothing,
             unsigned_keys: has_unsigned_keys,
+            beacons,
         })
     }
+}
+
+/// Beacons hash encrypted attributes only (a key or a plaintext value can be queried as it
+/// is, and its beacon would reveal nothing new but cost a write), and have distinct names.
+fn check_beacons(
+    actions: &AttributeActions,
+    beacons: &mut [(String, StandardBeacon)],
+) -> Result<()> {
+    beacons.sort_by(|a, b| a.1.name().cmp(b.1.name()));
+    for (attribute, beacon) in beacons.iter() {
+        if actions.action(attribute) != AttributeAction::EncryptAndSign {
+            return Err(Error::config(format_args!(
+                "beacon `{}` hashes attribute `{attribute}`, which is not ENCRYPT_AND_SIGN: a \
+                 beacon is for an encrypted value (a plaintext one can be queried as it is)",
+                beacon.name()
+            )));
+        }
+    }
+    for pair in beacons.windows(2) {
+        if let [(_, first), (_, second)] = pair
+            && first.name() == second.name()
+        {
+            return Err(Error::config(format_args!(
+                "two beacons are named `{}`: give each beacon its own name",
+                first.name()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_name(name: &str) -> Result<()> {

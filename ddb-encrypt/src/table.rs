@@ -5,6 +5,7 @@ mod admin;
 mod batch;
 mod condition;
 pub mod field;
+mod find;
 mod migrate;
 mod modify;
 mod position;
@@ -29,6 +30,7 @@ pub use batch::{BatchGet, BatchPut};
 pub use condition::{Condition, SortKeyCondition};
 use condition::{Conditioned, Rendered};
 pub use field::{IntoCondition, TypedCondition};
+pub use find::Find;
 pub use migrate::{ItemReport, Migration, MigrationPage, Outcome};
 pub use modify::Modify;
 pub use position::ScanPosition;
@@ -36,8 +38,10 @@ pub use query::{Query, Scan, ScanPage};
 pub use transact::{TransactGet, Transaction};
 pub use update::Update;
 
+use crate::beacon::{BeaconKeySource, VERSION_ATTRIBUTE};
 use crate::encryptor::ItemEncryptor;
 use crate::error::{AwsRequest, Error, Result};
+use crate::format::Format;
 use crate::item::{EncryptedItem, IntoKey};
 use crate::keyring::Keyring;
 use crate::provider::CryptographicMaterialsProvider;
@@ -79,6 +83,7 @@ pub struct EncryptedTable<T> {
     table_name: Arc<str>,
     schema: Arc<TableSchema>,
     encryptor: ItemEncryptor,
+    beacon_keys: Option<Arc<dyn BeaconKeySource>>,
     consistent_reads: bool,
     item: PhantomData<fn() -> T>,
 }
@@ -90,6 +95,7 @@ impl<T> Clone for EncryptedTable<T> {
             table_name: self.table_name.clone(),
             schema: self.schema.clone(),
             encryptor: self.encryptor.clone(),
+            beacon_keys: self.beacon_keys.clone(),
             consistent_reads: self.consistent_reads,
             item: PhantomData,
         }
@@ -102,6 +108,7 @@ impl<T> fmt::Debug for EncryptedTable<T> {
             .field("table_name", &self.table_name)
             .field("item", &std::any::type_name::<T>())
             .field("encryptor", &self.encryptor)
+            .field("beacon_keys", &self.beacon_keys)
             .field("consistent_reads", &self.consistent_reads)
             .finish_non_exhaustive()
     }
@@ -157,9 +164,37 @@ impl<T: EncryptedItem> EncryptedTable<T> {
             table_name: table_name.into(),
             schema: Arc::new(schema),
             encryptor,
+            beacon_keys: None,
             consistent_reads: false,
             item: PhantomData,
         })
+    }
+
+    /// Takes the beacon key of `T`'s beacons (`#[ddb(beacon(...))]`) from `keys`: a
+    /// [`SingleKeyStore`](crate::beacon::SingleKeyStore) over a branch key store, as the
+    /// official SDKs do, or a [`BeaconKey`](crate::beacon::BeaconKey) given in code. Writes then
+    /// store each beacon beside the item, and [`find`](Self::find) searches by it.
+    ///
+    /// ```no_run
+    /// # use ddb_encrypt::{EncryptedItem, EncryptedTable};
+    /// # use ddb_encrypt::keyring::RawAesKeyring;
+    /// use ddb_encrypt::beacon::BeaconKey;
+    ///
+    /// #[derive(EncryptedItem)]
+    /// struct Customer {
+    ///     #[ddb(partition_key)] id: String,
+    ///     #[ddb(beacon(length = 16, index = "ByEmail"))] email: String,
+    /// }
+    /// # async fn demo(client: aws_sdk_dynamodb::Client, keyring: RawAesKeyring) -> ddb_encrypt::Result<()> {
+    /// let customers = EncryptedTable::<Customer>::new(client, "Customers", keyring)?
+    ///     .with_beacon_key(BeaconKey::new(&[9; 32])?); // demo key
+    /// let ada = customers.find(Customer::BEACONS.email, "ada@example.com").await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn with_beacon_key(mut self, keys: impl BeaconKeySource + 'static) -> Self {
+        self.beacon_keys = Some(Arc::new(keys));
+        self
     }
 
     /// Binds the items to `logical_name` instead of the table's own name: the name that every
@@ -254,22 +289,40 @@ impl<T: EncryptedItem> EncryptedTable<T> {
 
     /// The stored (encrypted) form of `item`, checked against DynamoDB's size limit.
     pub(crate) async fn seal(&self, item: &T) -> Result<HashMap<String, AttributeValue>> {
-        seal(&self.encryptor, &self.schema, &self.table_name, item.to_item()?).await
+        let beacons = self.beacon_keys.as_deref();
+        seal(&self.encryptor, &self.schema, &self.table_name, beacons, item.to_item()?).await
     }
 
     /// The value of a stored item: verified, decrypted, converted. A failure of the item
     /// (integrity, format, conversion) names it by its key as stored ([`Error::InItem`]).
     pub(crate) async fn open(&self, stored: HashMap<String, AttributeValue>) -> Result<T> {
+        match self.open_if(stored, |_| true).await {
+            Some(read) => read,
+            None => Err(Error::Internal("an item refused by a filter that keeps every item")),
+        }
+    }
+
+    /// As [`open`](Self::open), for an item whose decrypted attributes `keep` accepts; `None`
+    /// (the decrypted item wiped) for another.
+    pub(crate) async fn open_if(
+        &self,
+        stored: HashMap<String, AttributeValue>,
+        keep: impl FnOnce(&HashMap<String, AttributeValue>) -> bool,
+    ) -> Option<Result<T>> {
         let key: Vec<_> = [T::SCHEMA.partition_key.name]
             .into_iter()
             .chain(T::SCHEMA.sort_key.map(|k| k.name))
             .map(|name| (name, stored.get(name).cloned()))
             .collect();
         let read = match self.encryptor.decrypt_item(&self.schema, stored).await {
+            Ok(mut item) if !keep(&item) => {
+                crate::wipe::map_entries(&mut item);
+                return None;
+            }
             Ok(item) => T::from_item(item),
             Err(error) => Err(error),
         };
-        read.map_err(|error| in_item(&self.table_name, || describe_key(&key), error))
+        Some(read.map_err(|error| in_item(&self.table_name, || describe_key(&key), error)))
     }
 
     pub(crate) fn service_error<E>(
@@ -293,19 +346,58 @@ impl<T> EncryptedTable<T> {
     }
 }
 
-/// `plaintext` encrypted for `table`, checked against DynamoDB's size limit.
+/// `plaintext` encrypted for `table`, with its beacons, checked against DynamoDB's size limit.
 async fn seal(
     encryptor: &ItemEncryptor,
     schema: &TableSchema,
     table: &str,
+    beacon_keys: Option<&dyn BeaconKeySource>,
     plaintext: HashMap<String, AttributeValue>,
 ) -> Result<HashMap<String, AttributeValue>> {
-    let stored = encryptor.encrypt_item(schema, plaintext).await?;
+    let beacons = beacons(encryptor, schema, table, beacon_keys, &plaintext).await?;
+    let mut stored = encryptor.encrypt_item(schema, plaintext).await?;
+    stored.extend(beacons);
     let size = item_size(&stored);
     if size > MAX_ITEM_SIZE {
         return Err(Error::ItemTooLarge { table: table.to_owned(), size });
     }
     Ok(stored)
+}
+
+/// The beacon attributes of `plaintext`, written beside its encrypted form (DB-ESDK items
+/// only: the legacy format has no beacons, and a plaintext item needs none).
+async fn beacons(
+    encryptor: &ItemEncryptor,
+    schema: &TableSchema,
+    table: &str,
+    keys: Option<&dyn BeaconKeySource>,
+    plaintext: &HashMap<String, AttributeValue>,
+) -> Result<Vec<(String, AttributeValue)>> {
+    if schema.beacons().len() == 0 || encryptor.write_format() == Format::Plaintext {
+        return Ok(Vec::new());
+    }
+    if encryptor.write_format() != Format::DbEsdk {
+        return Err(Error::config(format_args!(
+            "the items of table `{table}` have beacons, which only the DB-ESDK format has, but \
+             the table writes the {:?} format",
+            encryptor.write_format()
+        )));
+    }
+    let keys = keys.ok_or_else(|| {
+        Error::config(format_args!(
+            "the items of table `{table}` have beacons, but the table has no beacon key: give \
+             it one with EncryptedTable::with_beacon_key"
+        ))
+    })?;
+    let key = keys.beacon_key().await?;
+    let mut out = Vec::with_capacity(schema.beacons().len() + 1);
+    for (attribute, beacon) in schema.beacons() {
+        if let Some(value) = plaintext.get(attribute) {
+            out.push((beacon.stored_as().to_owned(), AttributeValue::S(beacon.hash(&key, value)?)));
+        }
+    }
+    out.push((VERSION_ATTRIBUTE.to_owned(), AttributeValue::S(" ".to_owned())));
+    Ok(out)
 }
 
 /// The table's primary key attributes of a stored item (its key item).

@@ -578,6 +578,8 @@ impl ItemFormat for DbEsdk {
             wipe::map_entries(item);
             return Err(Error::Integrity);
         }
+        // Beacons and the other unsigned attributes of the format are not the item's.
+        item.retain(|name, _| !name.starts_with(RESERVED_PREFIX));
         Ok(())
     }
 }

@@ -9,19 +9,29 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 use super::hierarchical::{BranchKey, BranchKeyStore, VERSION_LEN};
+use crate::beacon::BeaconKey;
 use crate::error::{Error, Result};
 
-/// What a cache entry holds: the active version of a branch key, or a given version.
+/// What a cache entry holds: the active version of a branch key, a given version, or its
+/// beacon key.
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Entry {
     Active(String),
     Version(String, [u8; VERSION_LEN]),
+    Beacon(String),
+}
+
+/// A key kept by the cache.
+#[derive(Clone)]
+enum Key {
+    Branch(BranchKey),
+    Beacon(BeaconKey),
 }
 
 /// One entry: filled once by whoever asks first, while the others wait for it.
 struct Slot {
     created: Instant,
-    key: OnceCell<Option<BranchKey>>,
+    key: OnceCell<Option<Key>>,
 }
 
 /// A [`BranchKeyStore`] that keeps what it read from another for a time-to-live.
@@ -98,9 +108,9 @@ impl<S: BranchKeyStore> BranchKeyCache<S> {
         slot
     }
 
-    async fn get<F>(&self, entry: Entry, read: F) -> Result<Option<BranchKey>>
+    async fn get<F>(&self, entry: Entry, read: F) -> Result<Option<Key>>
     where
-        F: Future<Output = Result<Option<BranchKey>>>,
+        F: Future<Output = Result<Option<Key>>>,
     {
         let slot = self.slot(entry);
         slot.key.get_or_try_init(|| read).await.cloned()
@@ -110,9 +120,12 @@ impl<S: BranchKeyStore> BranchKeyCache<S> {
 #[async_trait::async_trait]
 impl<S: BranchKeyStore> BranchKeyStore for BranchKeyCache<S> {
     async fn active_key(&self, branch_key_id: &str) -> Result<BranchKey> {
-        let read = async { self.store.active_key(branch_key_id).await.map(Some) };
-        let key = self.get(Entry::Active(branch_key_id.to_owned()), read).await?;
-        key.ok_or(Error::Internal("an active branch key entry without a key"))
+        let read =
+            async { self.store.active_key(branch_key_id).await.map(|k| Some(Key::Branch(k))) };
+        match self.get(Entry::Active(branch_key_id.to_owned()), read).await? {
+            Some(Key::Branch(key)) => Ok(key),
+            _ => Err(Error::Internal("an active branch key entry without a branch key")),
+        }
     }
 
     async fn key_version(
@@ -120,8 +133,22 @@ impl<S: BranchKeyStore> BranchKeyStore for BranchKeyCache<S> {
         branch_key_id: &str,
         version: &[u8; VERSION_LEN],
     ) -> Result<Option<BranchKey>> {
-        let read = self.store.key_version(branch_key_id, version);
-        self.get(Entry::Version(branch_key_id.to_owned(), *version), read).await
+        let read =
+            async { Ok(self.store.key_version(branch_key_id, version).await?.map(Key::Branch)) };
+        match self.get(Entry::Version(branch_key_id.to_owned(), *version), read).await? {
+            Some(Key::Branch(key)) => Ok(Some(key)),
+            None => Ok(None),
+            Some(Key::Beacon(_)) => Err(Error::Internal("a branch key entry with a beacon key")),
+        }
+    }
+
+    async fn beacon_key(&self, branch_key_id: &str) -> Result<BeaconKey> {
+        let read =
+            async { self.store.beacon_key(branch_key_id).await.map(|k| Some(Key::Beacon(k))) };
+        match self.get(Entry::Beacon(branch_key_id.to_owned()), read).await? {
+            Some(Key::Beacon(key)) => Ok(key),
+            _ => Err(Error::Internal("a beacon key entry without a beacon key")),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::{EncryptedDataKey, EncryptionContext, IntermediateKey, Keyring};
+use crate::beacon::BeaconKey;
 use crate::crypto::rng;
 use crate::error::{Error, Result};
 
@@ -91,6 +92,38 @@ pub trait BranchKeyStore: fmt::Debug + Send + Sync {
         branch_key_id: &str,
         version: &[u8; VERSION_LEN],
     ) -> Result<Option<BranchKey>>;
+
+    /// The beacon key of `branch_key_id`, from which searchable encryption derives the keys
+    /// of its beacons ([`crate::beacon`]).
+    ///
+    /// # Errors
+    ///
+    /// If the key cannot be found or read; by default, [`Error::Config`]: the store holds no
+    /// beacon keys.
+    async fn beacon_key(&self, branch_key_id: &str) -> Result<BeaconKey> {
+        Err(Error::config(format_args!(
+            "this branch key store holds no beacon keys (asked for that of `{branch_key_id}`)"
+        )))
+    }
+}
+
+#[async_trait::async_trait]
+impl<S: BranchKeyStore + ?Sized> BranchKeyStore for std::sync::Arc<S> {
+    async fn active_key(&self, branch_key_id: &str) -> Result<BranchKey> {
+        (**self).active_key(branch_key_id).await
+    }
+
+    async fn key_version(
+        &self,
+        branch_key_id: &str,
+        version: &[u8; VERSION_LEN],
+    ) -> Result<Option<BranchKey>> {
+        (**self).key_version(branch_key_id, version).await
+    }
+
+    async fn beacon_key(&self, branch_key_id: &str) -> Result<BeaconKey> {
+        (**self).beacon_key(branch_key_id).await
+    }
 }
 
 /// A branch key store holding one branch key given in code: for tests and for the upstream
@@ -100,6 +133,7 @@ pub struct StaticBranchKeyStore {
     branch_key_id: String,
     key: BranchKey,
     any_version: bool,
+    beacon_key: Option<BeaconKey>,
 }
 
 impl fmt::Debug for StaticBranchKeyStore {
@@ -108,6 +142,7 @@ impl fmt::Debug for StaticBranchKeyStore {
             .field("branch_key_id", &self.branch_key_id)
             .field("key", &self.key)
             .field("any_version", &self.any_version)
+            .field("beacon_key", &self.beacon_key)
             .finish()
     }
 }
@@ -115,7 +150,14 @@ impl fmt::Debug for StaticBranchKeyStore {
 impl StaticBranchKeyStore {
     /// A store with the one branch key `branch_key_id` at `key`'s version.
     pub fn new(branch_key_id: impl Into<String>, key: BranchKey) -> Self {
-        Self { branch_key_id: branch_key_id.into(), key, any_version: false }
+        Self { branch_key_id: branch_key_id.into(), key, any_version: false, beacon_key: None }
+    }
+
+    /// Also holds `key` as the branch key's beacon key ([`crate::beacon`]).
+    #[must_use]
+    pub fn with_beacon_key(mut self, key: BeaconKey) -> Self {
+        self.beacon_key = Some(key);
+        self
     }
 
     /// Serves the key for every version asked for, as the upstream test vectors expect.
@@ -158,6 +200,17 @@ impl BranchKeyStore for StaticBranchKeyStore {
         }
         Ok((version == &self.key.version).then(|| self.key.clone()))
     }
+
+    async fn beacon_key(&self, branch_key_id: &str) -> Result<BeaconKey> {
+        match &self.beacon_key {
+            Some(key) if branch_key_id == self.branch_key_id => Ok(key.clone()),
+            Some(_) => Err(self.unknown(branch_key_id)),
+            None => Err(Error::config(format_args!(
+                "the static branch key store has no beacon key for `{branch_key_id}`: give it \
+                 one with StaticBranchKeyStore::with_beacon_key"
+            ))),
+        }
+    }
 }
 
 /// The hierarchical keyring: wraps under one branch key from a [`BranchKeyStore`].
@@ -173,26 +226,109 @@ impl BranchKeyStore for StaticBranchKeyStore {
 #[derive(Debug)]
 pub struct HierarchicalKeyring<S> {
     store: S,
-    branch_key_id: String,
+    branch_key_id: BranchKeyId,
+}
+
+/// Which branch key a keyring uses: always one, or one per item.
+#[derive(Debug)]
+enum BranchKeyId {
+    Fixed(String),
+    Supplied(Box<dyn BranchKeyIdSupplier>),
+}
+
+/// Picks the branch key of each item from its encryption context: with a
+/// [`HierarchicalKeyring::with_supplier`], each tenant's items are under its own branch key.
+/// [`TenantBranchKeys`] picks it by an attribute's value.
+pub trait BranchKeyIdSupplier: fmt::Debug + Send + Sync {
+    /// The branch key id of the item with `context`.
+    ///
+    /// # Errors
+    ///
+    /// If the context does not name a branch key: the item is neither written nor read.
+    fn branch_key_id(&self, context: &EncryptionContext) -> Result<String>;
+}
+
+/// A [`BranchKeyIdSupplier`] that names the branch key after the value of one attribute of
+/// the item (a tenant id, say): the partition or sort key, or a
+/// `SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT` attribute, since only those are in the
+/// encryption context, where reading and writing both find them.
+///
+/// ```
+/// use ddb_encrypt::keyring::{BranchKey, HierarchicalKeyring, StaticBranchKeyStore, TenantBranchKeys};
+///
+/// # let store = StaticBranchKeyStore::new("tenant-acme", BranchKey::new([1; 16], &[3; 32])?);
+/// // The items of tenant `acme` are under the branch key `tenant-acme`.
+/// let tenants = TenantBranchKeys::new("tenant_id", |tenant| format!("tenant-{tenant}"));
+/// let keyring = HierarchicalKeyring::with_supplier(store, tenants);
+/// # Ok::<(), ddb_encrypt::Error>(())
+/// ```
+pub struct TenantBranchKeys {
+    attribute: String,
+    name: Box<dyn Fn(&str) -> String + Send + Sync>,
+}
+
+impl fmt::Debug for TenantBranchKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TenantBranchKeys")
+            .field("attribute", &self.attribute)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TenantBranchKeys {
+    /// Names the branch key of each item `name(value)`, where `value` is the item's string or
+    /// number attribute `attribute`.
+    pub fn new(
+        attribute: impl Into<String>,
+        name: impl Fn(&str) -> String + Send + Sync + 'static,
+    ) -> Self {
+        Self { attribute: attribute.into(), name: Box::new(name) }
+    }
+}
+
+impl BranchKeyIdSupplier for TenantBranchKeys {
+    fn branch_key_id(&self, context: &EncryptionContext) -> Result<String> {
+        let value = context.attribute_text(&self.attribute).ok_or_else(|| {
+            Error::config(format_args!(
+                "the encryption context has no string or number attribute `{}` to pick the \
+                 branch key by: it must be the partition or sort key, or \
+                 SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT",
+                self.attribute
+            ))
+        })?;
+        Ok((self.name)(&value))
+    }
 }
 
 impl<S: BranchKeyStore> HierarchicalKeyring<S> {
     /// A keyring that writes and reads under `branch_key_id` from `store`.
     pub fn new(store: S, branch_key_id: impl Into<String>) -> Self {
-        Self { store, branch_key_id: branch_key_id.into() }
+        Self { store, branch_key_id: BranchKeyId::Fixed(branch_key_id.into()) }
     }
 
-    /// `"aws-kms-hierarchy" || branch key id || version || serialized context`.
-    fn aad(&self, version: &[u8; VERSION_LEN], context: &[u8]) -> Vec<u8> {
-        let mut aad = Vec::with_capacity(
-            PROVIDER_ID.len() + self.branch_key_id.len() + VERSION_LEN + context.len(),
-        );
-        aad.extend_from_slice(PROVIDER_ID.as_bytes());
-        aad.extend_from_slice(self.branch_key_id.as_bytes());
-        aad.extend_from_slice(version);
-        aad.extend_from_slice(context);
-        aad
+    /// A keyring that writes and reads each item under the branch key that `supplier` picks
+    /// from its encryption context: one key per tenant, say ([`TenantBranchKeys`]).
+    pub fn with_supplier(store: S, supplier: impl BranchKeyIdSupplier + 'static) -> Self {
+        Self { store, branch_key_id: BranchKeyId::Supplied(Box::new(supplier)) }
     }
+
+    fn branch_key_id(&self, context: &EncryptionContext) -> Result<std::borrow::Cow<'_, str>> {
+        match &self.branch_key_id {
+            BranchKeyId::Fixed(id) => Ok(id.into()),
+            BranchKeyId::Supplied(supplier) => supplier.branch_key_id(context).map(Into::into),
+        }
+    }
+}
+
+/// `"aws-kms-hierarchy" || branch key id || version || serialized context`.
+fn aad(branch_key_id: &str, version: &[u8; VERSION_LEN], context: &[u8]) -> Vec<u8> {
+    let mut aad =
+        Vec::with_capacity(PROVIDER_ID.len() + branch_key_id.len() + VERSION_LEN + context.len());
+    aad.extend_from_slice(PROVIDER_ID.as_bytes());
+    aad.extend_from_slice(branch_key_id.as_bytes());
+    aad.extend_from_slice(version);
+    aad.extend_from_slice(context);
+    aad
 }
 
 #[async_trait::async_trait]
@@ -201,11 +337,12 @@ impl<S: BranchKeyStore> Keyring for HierarchicalKeyring<S> {
         &self,
         context: &EncryptionContext,
     ) -> Result<Vec<(IntermediateKey, EncryptedDataKey)>> {
-        let branch_key = self.store.active_key(&self.branch_key_id).await?;
+        let branch_key_id = self.branch_key_id(context)?;
+        let branch_key = self.store.active_key(&branch_key_id).await?;
         let key = IntermediateKey::generate()?;
         let salt: [u8; SALT_LEN] = rng::array()?;
         let iv: [u8; IV_LEN] = rng::array()?;
-        let aad = self.aad(&branch_key.version, &context.serialize()?);
+        let aad = aad(&branch_key_id, &branch_key.version, &context.serialize()?);
         let mut ciphertext = Vec::with_capacity(CIPHERTEXT_LEN);
         ciphertext.extend_from_slice(&salt);
         ciphertext.extend_from_slice(&iv);
@@ -221,7 +358,7 @@ impl<S: BranchKeyStore> Keyring for HierarchicalKeyring<S> {
             )
             .map_err(|_| Error::Internal("AES-GCM refused a data key"))?;
         ciphertext.extend_from_slice(&tag);
-        let info = self.branch_key_id.as_bytes().to_vec();
+        let info = branch_key_id.as_bytes().to_vec();
         Ok(vec![(key, EncryptedDataKey::new(PROVIDER_ID, info, ciphertext))])
     }
 
@@ -230,8 +367,9 @@ impl<S: BranchKeyStore> Keyring for HierarchicalKeyring<S> {
         context: &EncryptionContext,
         key: &EncryptedDataKey,
     ) -> Result<Option<IntermediateKey>> {
+        let branch_key_id = self.branch_key_id(context)?;
         if key.provider_id() != PROVIDER_ID
-            || key.provider_info() != self.branch_key_id.as_bytes()
+            || key.provider_info() != branch_key_id.as_bytes()
             || key.ciphertext().len() != CIPHERTEXT_LEN
         {
             return Ok(None);
@@ -248,10 +386,10 @@ impl<S: BranchKeyStore> Keyring for HierarchicalKeyring<S> {
         ) else {
             return Ok(None);
         };
-        let Some(branch_key) = self.store.key_version(&self.branch_key_id, version).await? else {
+        let Some(branch_key) = self.store.key_version(&branch_key_id, version).await? else {
             return Ok(None);
         };
-        let aad = self.aad(version, &context.serialize()?);
+        let aad = aad(&branch_key_id, version, &context.serialize()?);
         let mut plain = Zeroizing::new([0u8; 32]);
         plain.copy_from_slice(wrapped);
         let opened = branch_key.wrapping_cipher(salt).decrypt_inout_detached(

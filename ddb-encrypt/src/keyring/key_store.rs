@@ -13,6 +13,7 @@ use aws_sdk_kms::primitives::Blob;
 use zeroize::Zeroizing;
 
 use super::hierarchical::{BranchKey, BranchKeyStore, VERSION_LEN, uuid_text};
+use crate::beacon::BeaconKey;
 use crate::crypto::rng;
 use crate::error::{AwsRequest, Error, Result};
 use crate::item::{KeySchema, KeyType};
@@ -183,18 +184,6 @@ impl DynamoDbBranchKeyStore {
             self.put(&active, active_enc, &Guard::Replaces(&old_enc))?,
         ])
         .await
-    }
-
-    /// The beacon key of `branch_key_id`: the key that searchable encryption derives its
-    /// beacon keys from.
-    ///
-    /// # Errors
-    ///
-    /// As [`BranchKeyStore::active_key`].
-    pub async fn beacon_key(&self, branch_key_id: &str) -> Result<Zeroizing<[u8; 32]>> {
-        let (context, enc) =
-            self.read(branch_key_id, BEACON).await?.ok_or_else(|| self.missing(branch_key_id))?;
-        self.decrypt(&context, enc).await
     }
 
     /// The context of a new version's row.
@@ -413,6 +402,12 @@ impl BranchKeyStore for DynamoDbBranchKeyStore {
         let Some((context, enc)) = self.read(branch_key_id, &kind).await? else { return Ok(None) };
         let key = self.decrypt(&context, enc).await?;
         BranchKey::new(*version, key.as_slice()).map(Some)
+    }
+
+    async fn beacon_key(&self, branch_key_id: &str) -> Result<BeaconKey> {
+        let (context, enc) =
+            self.read(branch_key_id, BEACON).await?.ok_or_else(|| self.missing(branch_key_id))?;
+        BeaconKey::new(self.decrypt(&context, enc).await?.as_slice())
     }
 }
 

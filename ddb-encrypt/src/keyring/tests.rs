@@ -1,5 +1,7 @@
 //! Keyrings on their own: what they write, and that each opens only what is addressed to it.
 
+use std::collections::HashMap;
+
 use rsa::pkcs8::DecodePrivateKey;
 
 use super::*;
@@ -130,4 +132,86 @@ fn raw_rsa_keys_open_with_every_padding_and_a_public_key_writes_only() {
         block_on(sha256.unwrap_key(&context("T"), &edk)).unwrap().unwrap().as_bytes(),
         plain.as_bytes()
     );
+}
+
+/// A branch key store of one key per tenant, `bk-<tenant>`.
+#[derive(Debug)]
+struct PerTenant(Vec<(String, BranchKey)>);
+
+#[async_trait::async_trait]
+impl BranchKeyStore for PerTenant {
+    async fn active_key(&self, branch_key_id: &str) -> Result<BranchKey> {
+        let key = self.0.iter().find(|(id, _)| id == branch_key_id).map(|(_, key)| key.clone());
+        key.ok_or_else(|| Error::config(format_args!("no branch key `{branch_key_id}`")))
+    }
+
+    async fn key_version(
+        &self,
+        branch_key_id: &str,
+        version: &[u8; 16],
+    ) -> Result<Option<BranchKey>> {
+        let key = self.active_key(branch_key_id).await.ok();
+        Ok(key.filter(|key| key.version() == version))
+    }
+}
+
+fn per_tenant() -> PerTenant {
+    PerTenant(
+        ["acme", "globex"]
+            .into_iter()
+            .zip(1u8..)
+            .map(|(tenant, n)| (format!("bk-{tenant}"), BranchKey::new([n; 16], &[n; 32]).unwrap()))
+            .collect(),
+    )
+}
+
+#[test]
+fn a_tenant_supplier_puts_each_tenants_items_under_its_own_branch_key() {
+    use crate::{AttributeAction, AttributeValue, ItemEncryptor, TableSchema};
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    // The tenant as the partition key (its value in the first context version), and as a
+    // SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT attribute (the second).
+    let schemas = [
+        TableSchema::builder("Orders").partition_key("tenant").sort_key("id").build().unwrap(),
+        TableSchema::builder("Orders")
+            .partition_key("id")
+            .action("tenant", AttributeAction::SignAndIncludeInEncryptionContext)
+            .build()
+            .unwrap(),
+    ];
+    for schema in &schemas {
+        let tenants = TenantBranchKeys::new("tenant", |tenant| format!("bk-{tenant}"));
+        let encryptor =
+            ItemEncryptor::new(HierarchicalKeyring::with_supplier(per_tenant(), tenants));
+        let only_acme = ItemEncryptor::new(HierarchicalKeyring::new(per_tenant(), "bk-acme"));
+        for tenant in ["acme", "globex"] {
+            let item = HashMap::from([
+                ("tenant".to_owned(), s(tenant)),
+                ("id".to_owned(), s("o-1")),
+                ("card".to_owned(), s("4111")),
+            ]);
+            let stored = block_on(encryptor.encrypt_item(schema, item.clone())).unwrap();
+            assert_eq!(block_on(encryptor.decrypt_item(schema, stored.clone())).unwrap(), item);
+            let by_acme = block_on(only_acme.decrypt_item(schema, stored));
+            assert_eq!(by_acme.is_ok(), tenant == "acme", "{tenant}");
+        }
+        let stranger =
+            HashMap::from([("tenant".to_owned(), s("initech")), ("id".to_owned(), s("o-1"))]);
+        let error = block_on(encryptor.encrypt_item(schema, stranger)).unwrap_err();
+        assert!(error.to_string().contains("bk-initech"), "{error}");
+    }
+}
+
+#[test]
+fn a_tenant_supplier_refuses_an_item_whose_context_lacks_the_tenant() {
+    use crate::{AttributeValue, ItemEncryptor, TableSchema};
+    let schema = TableSchema::builder("Orders").partition_key("id").build().unwrap();
+    let tenants = TenantBranchKeys::new("tenant", |tenant| format!("bk-{tenant}"));
+    let encryptor = ItemEncryptor::new(HierarchicalKeyring::with_supplier(per_tenant(), tenants));
+    let item = HashMap::from([
+        ("id".to_owned(), AttributeValue::S("o-1".into())),
+        ("tenant".to_owned(), AttributeValue::S("acme".into())),
+    ]);
+    let error = block_on(encryptor.encrypt_item(&schema, item)).unwrap_err();
+    assert!(error.to_string().contains("SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT"), "{error}");
 }

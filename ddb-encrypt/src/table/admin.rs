@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilde
 
 use super::EncryptedTable;
 use crate::error::{Error, Result};
-use crate::item::{EncryptedItem, IndexKind, KeySchema, KeyType};
+use crate::item::{EncryptedItem, IndexKind, IndexSchema, ItemSchema, KeySchema, KeyType};
 
 fn scalar(key_type: KeyType) -> ScalarAttributeType {
     match key_type {
@@ -81,6 +81,20 @@ fn projection_all() -> Projection {
     Projection::builder().projection_type(ProjectionType::All).build()
 }
 
+/// The secondary indexes of an item type: those it declares, and those of its beacons (global,
+/// keyed by the attribute that stores the beacon).
+fn indexes(schema: &ItemSchema) -> Vec<IndexSchema> {
+    let beacons = schema.beacons.iter().filter_map(|beacon| {
+        Some(IndexSchema {
+            name: beacon.index?,
+            kind: IndexKind::Global,
+            partition_key: KeySchema { name: beacon.stored_as, key_type: KeyType::String },
+            sort_key: None,
+        })
+    });
+    schema.indexes.iter().copied().chain(beacons).collect()
+}
+
 /// A key as the table describes it: name and type.
 type Described = (String, Option<ScalarAttributeType>);
 
@@ -93,9 +107,9 @@ impl<T: EncryptedItem> EncryptedTable<T> {
     /// [`Error::Service`] if DynamoDB refuses (for example, the table exists).
     pub async fn create_table(&self) -> Result<()> {
         let schema = T::SCHEMA;
+        let indexes = indexes(&schema);
         let keys = [Some(schema.partition_key), schema.sort_key].into_iter().flatten();
-        let index_keys =
-            schema.indexes.iter().flat_map(|i| [Some(i.partition_key), i.sort_key]).flatten();
+        let index_keys = indexes.iter().flat_map(|i| [Some(i.partition_key), i.sort_key]).flatten();
         let mut request = create_table_request(
             &self.client,
             &self.table_name,
@@ -103,7 +117,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
             schema.sort_key,
             keys.chain(index_keys),
         )?;
-        for index in schema.indexes {
+        for index in &indexes {
             let keys = Some(key_schema(index.partition_key, index.sort_key)?);
             request = match index.kind {
                 IndexKind::Local => request.local_secondary_indexes(
@@ -163,7 +177,7 @@ impl<T: EncryptedItem> EncryptedTable<T> {
                 (IndexKind::Local, index.key_schema()),
             );
         }
-        for index in schema.indexes {
+        for index in indexes(&schema) {
             let Some((kind, elements)) = described.remove(index.name) else {
                 return Err(self.mismatch(format!(
                     "`{item}` declares index `{}`, which the table does not have",

@@ -71,6 +71,16 @@ pub struct EncryptedField<T, V> {
     types: PhantomData<fn() -> (T, V)>,
 }
 
+/// A standard beacon of `T` on an encrypted attribute whose values are `V`, for
+/// [`EncryptedTable::find`](crate::EncryptedTable::find). The derive makes one per
+/// `#[ddb(beacon(...))]`, in `T::BEACONS`, named as the field: a search on a field without a
+/// beacon does not compile.
+pub struct Beacon<T, V> {
+    name: &'static str,
+    mode: Mode,
+    types: PhantomData<fn() -> (T, V)>,
+}
+
 /// A secondary index of `T` whose partition key values are `K`, for
 /// [`EncryptedTable::query_index`](crate::EncryptedTable::query_index). The derive makes one
 /// per index, in `T::INDEXES`, named in snake case (`"ByClinic"` is `by_clinic`).
@@ -108,7 +118,7 @@ macro_rules! copy_and_debug {
         }
     )*};
 }
-copy_and_debug!(Field<T, V, A>, EncryptedField<T, V>, Index<T, K>);
+copy_and_debug!(Field<T, V, A>, EncryptedField<T, V>, Beacon<T, V>, Index<T, K>);
 
 impl<T> Clone for TypedCondition<T> {
     fn clone(&self) -> Self {
@@ -314,6 +324,18 @@ impl<T, V> EncryptedField<T, V> {
     /// The attribute is absent.
     pub fn not_exists(self) -> TypedCondition<T> {
         TypedCondition::new(Condition::not_exists(self.name))
+    }
+}
+
+impl<T, V> Beacon<T, V> {
+    #[doc(hidden)]
+    pub const fn __new(name: &'static str, number: bool) -> Self {
+        Self { name, mode: if number { Mode::Number } else { Mode::Plain }, types: PhantomData }
+    }
+
+    /// How values of the attribute are converted.
+    pub(crate) fn mode(self) -> Mode {
+        self.mode
     }
 }
 

@@ -11,6 +11,7 @@ use super::modify::unchanged;
 use super::position::ScanPosition;
 use super::query::check_scan;
 use super::{EncryptedTable, describe_key, in_item, primary_key, put_if, read_stored, seal};
+use crate::beacon::{BeaconKeySource, VERSION_ATTRIBUTE};
 use crate::encryptor::ItemEncryptor;
 use crate::error::{Error, Result};
 use crate::format::Format;
@@ -67,6 +68,7 @@ pub struct Migration {
     table_name: Arc<str>,
     schema: Arc<TableSchema>,
     encryptor: ItemEncryptor,
+    beacon_keys: Option<Arc<dyn BeaconKeySource>>,
     rewrite_all: bool,
     max_attempts: u32,
     page_size: Option<i32>,
@@ -147,6 +149,18 @@ impl Migration {
             Arc::clone(&table.schema),
             table.encryptor.clone(),
         )
+        .with_beacon_keys(table.beacon_keys.clone())
+    }
+
+    /// Takes the beacon key of the schema's beacons from `keys`, as
+    /// [`EncryptedTable::with_beacon_key`] does: rewritten items get their beacons.
+    pub fn with_beacon_key(self, keys: impl BeaconKeySource + 'static) -> Self {
+        self.with_beacon_keys(Some(Arc::new(keys)))
+    }
+
+    fn with_beacon_keys(mut self, keys: Option<Arc<dyn BeaconKeySource>>) -> Self {
+        self.beacon_keys = keys;
+        self
     }
 
     fn with_parts(
@@ -160,6 +174,7 @@ impl Migration {
             table_name,
             schema,
             encryptor,
+            beacon_keys: None,
             rewrite_all: false,
             max_attempts: DEFAULT_ATTEMPTS,
             page_size: None,
@@ -287,7 +302,10 @@ impl Migration {
     async fn rewrite(&self, stored: &mut Item, key_item: &Item) -> Outcome {
         for conflicts in 0..self.max_attempts {
             let write_format = self.encryptor.write_format();
-            if !self.rewrite_all && Format::of(stored) == Some(write_format) {
+            // An item written before its beacons were declared is rewritten to get them.
+            let has_beacons =
+                self.schema.beacons().len() == 0 || stored.contains_key(VERSION_ATTRIBUTE);
+            if !self.rewrite_all && Format::of(stored) == Some(write_format) && has_beacons {
                 return Outcome::Skipped;
             }
             let read = std::mem::take(stored);
@@ -296,11 +314,18 @@ impl Migration {
                 Ok(plaintext) => plaintext,
                 Err(error) => return Outcome::Failed(error),
             };
-            let sealed =
-                match seal(&self.encryptor, &self.schema, &self.table_name, plaintext).await {
-                    Ok(sealed) => sealed,
-                    Err(error) => return Outcome::Failed(error),
-                };
+            let sealed = match seal(
+                &self.encryptor,
+                &self.schema,
+                &self.table_name,
+                self.beacon_keys.as_deref(),
+                plaintext,
+            )
+            .await
+            {
+                Ok(sealed) => sealed,
+                Err(error) => return Outcome::Failed(error),
+            };
             match put_if(&self.client, &self.table_name, sealed, condition).await {
                 Ok(true) => return Outcome::Migrated { conflicts },
                 Ok(false) => {}

@@ -12,6 +12,7 @@ use super::condition::{Condition, Placeholders, SortKeyCondition};
 use super::field::{IndexName, IntoCondition};
 use super::position::ScanPosition;
 use super::{BoxFuture, EncryptedTable};
+use crate::beacon::same;
 use crate::error::{Error, Result};
 use crate::item::{
     EncryptedItem, IndexKind, IndexSchema, IntoKey, Item, KeyAttribute, KeyType, SortKey,
@@ -255,6 +256,7 @@ impl<'a, T: EncryptedItem> Query<'a, T> {
                 page_size: self.page_size,
                 consistent,
                 start: None,
+                matching: None,
             },
         ))
     }
@@ -428,6 +430,7 @@ impl<'a, T: EncryptedItem> Scan<'a, T> {
                 page_size: self.page_size,
                 consistent: self.consistent,
                 start,
+                matching: None,
             },
         ))
     }
@@ -505,23 +508,25 @@ impl<T> std::fmt::Debug for Scan<'_, T> {
 }
 
 #[derive(Debug)]
-enum Kind {
+pub(super) enum Kind {
     Query { key_condition: String, index: Option<&'static str>, descending: bool },
     Scan { segment: Option<(u32, u32)> },
 }
 
 /// A rendered request, shared by its pages.
 #[derive(Debug)]
-struct Prepared {
-    kind: Kind,
-    filter: Option<String>,
-    names: Option<HashMap<String, String>>,
-    values: Option<HashMap<String, AttributeValue>>,
-    limit: Option<usize>,
-    page_size: Option<usize>,
-    consistent: bool,
+pub(super) struct Prepared {
+    pub(super) kind: Kind,
+    pub(super) filter: Option<String>,
+    pub(super) names: Option<HashMap<String, String>>,
+    pub(super) values: Option<HashMap<String, AttributeValue>>,
+    pub(super) limit: Option<usize>,
+    pub(super) page_size: Option<usize>,
+    pub(super) consistent: bool,
     /// The key to start after: a resumed scan's position.
-    start: Option<Item>,
+    pub(super) start: Option<Item>,
+    /// Keeps only the items whose decrypted attribute has this value: a beacon search's.
+    pub(super) matching: Option<(&'static str, AttributeValue)>,
 }
 
 struct Pages<'a, T> {
@@ -535,11 +540,11 @@ struct Pages<'a, T> {
 
 /// One element of [`items`]: a request failure (`Err`, which ends the stream) or one item,
 /// read or not (`Ok`).
-type Step<T> = Result<Result<T>>;
+pub(super) type Step<T> = Result<Result<T>>;
 
 /// The items of a request, following pagination. Request failures end the stream; an item
 /// that cannot be read does not.
-fn items<'a, T: EncryptedItem + Send + 'a>(
+pub(super) fn items<'a, T: EncryptedItem + Send + 'a>(
     prepared: Result<(&'a EncryptedTable<T>, Prepared)>,
 ) -> impl Stream<Item = Step<T>> + Send + 'a {
     let state = prepared.map(Pages::new);
@@ -554,7 +559,17 @@ fn items<'a, T: EncryptedItem + Send + 'a>(
                 return None;
             }
             if let Some(stored) = pages.buffer.pop_front() {
-                let item = pages.table.open(stored).await;
+                let item = match &pages.request.matching {
+                    None => pages.table.open(stored).await,
+                    Some((name, wanted)) => {
+                        let keep = |item: &Item| item.get(*name).is_some_and(|v| same(v, wanted));
+                        match pages.table.open_if(stored, keep).await {
+                            Some(item) => item,
+                            // Another value with the same beacon.
+                            None => continue,
+                        }
+                    }
+                };
                 pages.yielded += 1;
                 return Some((Ok(item), Some(Ok(pages))));
             }
@@ -569,7 +584,7 @@ fn items<'a, T: EncryptedItem + Send + 'a>(
 }
 
 /// The public stream: one `Result` per item, then the request failure if any.
-fn flatten<'a, T: Send + 'a>(
+pub(super) fn flatten<'a, T: Send + 'a>(
     steps: impl Stream<Item = Step<T>> + Send + 'a,
 ) -> impl Stream<Item = Result<T>> + Send + 'a {
     steps.map(|step| step.and_then(|item| item))
@@ -577,7 +592,7 @@ fn flatten<'a, T: Send + 'a>(
 
 /// Reads every item; fails with the request's error, or with [`Error::UnreadableItems`] if
 /// any item could not be read.
-async fn collect<'a, T: Send + 'a>(
+pub(super) async fn collect<'a, T: Send + 'a>(
     table: &EncryptedTable<T>,
     operation: &'static str,
     steps: impl Stream<Item = Step<T>> + Send + 'a,
@@ -633,7 +648,7 @@ impl<'a, T: EncryptedItem> Pages<'a, T> {
         // Without a filter, ask for no more than is still wanted.
         let wanted = request
             .limit
-            .filter(|_| request.filter.is_none())
+            .filter(|_| request.filter.is_none() && request.matching.is_none())
             .map(|limit| limit.saturating_sub(self.yielded).max(1));
         let page_limit = match (wanted, request.page_size) {
             (Some(a), Some(b)) => Some(a.min(b)),
