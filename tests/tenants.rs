@@ -26,7 +26,7 @@ const SEARCH_TASKS: usize = 16;
 
 #[derive(EncryptedItem, Debug, Clone, PartialEq)]
 struct Order {
-    #[ddb(partition_key)]
+    #[ddb(partition_key, tenant)]
     tenant: String,
     #[ddb(sort_key)]
     id: String,
@@ -76,9 +76,10 @@ async fn setup() -> Setup {
     let cache = Arc::new(BranchKeyCache::new(store, Duration::from_mins(10), 1_000));
 
     let names = Arc::clone(&branch_keys);
-    let tenants = TenantBranchKeys::new("tenant", move |tenant| {
+    let tenants = TenantBranchKeys::for_item::<Order>(move |tenant| {
         names.get(tenant).cloned().unwrap_or_else(|| format!("no branch key for {tenant}"))
-    });
+    })
+    .unwrap();
     let keyring = HierarchicalKeyring::with_supplier(Arc::clone(&cache), tenants);
     let orders = EncryptedTable::<Order>::new(local.dynamodb(), unique_name("Orders"), keyring)
         .unwrap()

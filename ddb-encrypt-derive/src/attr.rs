@@ -14,7 +14,7 @@ use crate::symbol::{
     GSI_PARTITION_KEY, GSI_SORT_KEY, INDEX, INTO, LENGTH, LSI_SORT_KEY, NAME, NUMBER,
     PARTITION_KEY, REMOTE, RENAME, RENAME_ALL, SERDE, SERIALIZE_WITH, SET, SIGN_AND_INCLUDE,
     SIGN_ONLY, SKIP, SKIP_DESERIALIZING, SKIP_SERIALIZING, SKIP_SERIALIZING_IF, SORT_KEY, Symbol,
-    TAG, TRANSPARENT, TRY_FROM, WITH, one_of,
+    TAG, TENANT, TRANSPARENT, TRY_FROM, WITH, one_of,
 };
 
 /// A word that was given, kept for the span of its error messages.
@@ -59,6 +59,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) default: Flag,
     pub(crate) set: Flag,
     pub(crate) number: Flag,
+    /// `#[ddb(tenant)]`: the attribute whose value names the item's branch key.
+    pub(crate) tenant: Flag,
     pub(crate) rename: Option<(Path, LitStr)>,
     /// `#[serde(default = "path")]`: the function a missing (or skipped) field reads as.
     pub(crate) default_fn: Option<syn::ExprPath>,
@@ -132,6 +134,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 (DEFAULT, &mut out.default),
                 (SET, &mut out.set),
                 (NUMBER, &mut out.number),
+                (TENANT, &mut out.tenant),
             ]
             .into_iter()
             .find(|(word, _)| path == *word);

@@ -11,7 +11,7 @@ use crate::attr::IndexKey;
 use crate::ctxt::Ctxt;
 use crate::symbol::{
     BEACON, DEFAULT, DO_NOTHING, GSI_PARTITION_KEY, GSI_SORT_KEY, LSI_SORT_KEY, NUMBER, RENAME,
-    SET, SIGN_AND_INCLUDE, SIGN_ONLY, Symbol,
+    SET, SIGN_AND_INCLUDE, SIGN_ONLY, Symbol, TENANT,
 };
 
 /// Names the legacy format's envelope uses (`docs/legacy-format.md` section 0).
@@ -33,6 +33,7 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     indexes_are_complete(cx, cont);
     indexes_are_valid(cx, cont);
     beacons_are_valid(cx, cont);
+    tenant_is_in_the_context(cx, cont);
     stored_fields_own_their_data(cx, cont);
 }
 
@@ -194,6 +195,7 @@ fn actions_do_not_conflict(cx: &Ctxt, cont: &Container<'_>) {
                 (NUMBER, attrs.number.as_ref()),
                 (RENAME, attrs.rename.as_ref().map(|(word, _)| word)),
                 (BEACON, attrs.beacon.as_ref().map(|beacon| &beacon.word)),
+                (TENANT, attrs.tenant.as_ref()),
             ];
             for (name, word) in others {
                 if let Some(word) = word {
@@ -329,6 +331,36 @@ fn indexes_are_valid(cx: &Ctxt, cont: &Container<'_>) {
                 &lsi.word,
                 format!("{} sorts by the table's {role}, which a local index cannot: it shares the table's partition key and sorts by another attribute", describe(lsi)),
             );
+        }
+    }
+}
+
+/// The tenant field, whose value picks each item's branch key, is one that the DB-ESDK puts into
+/// the encryption context (a table key or a `sign_and_include` field): the keyring sees only
+/// the context, on writes and reads alike. A struct has at most one.
+fn tenant_is_in_the_context(cx: &Ctxt, cont: &Container<'_>) {
+    let mut first: Option<&Field<'_>> = None;
+    for field in cont.fields.iter().filter(|f| f.attrs.skip.is_none()) {
+        let attrs = &field.attrs;
+        let Some(word) = &attrs.tenant else { continue };
+        if attrs.partition_key.is_none()
+            && attrs.sort_key.is_none()
+            && attrs.sign_and_include.is_none()
+        {
+            cx.error_spanned_by(
+                word,
+                "#[ddb(tenant)] names the attribute that picks each item's branch key, which must be in the encryption context, where reads find it too: make this field the partition or sort key, or add #[ddb(sign_and_include)]",
+            );
+        }
+        match first {
+            Some(first) => cx.error_spanned_by(
+                word,
+                format!(
+                    "duplicate #[ddb(tenant)]: an item has one tenant, already named by field `{}`",
+                    first.member
+                ),
+            ),
+            None => first = Some(field),
         }
     }
 }

@@ -68,6 +68,17 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let indexes = index_schemas(&private, &secondary);
     let actions = actions(&private, cont);
     let beacons = beacon_schemas(&private, cont);
+    let tenant = cont
+        .fields
+        .iter()
+        .find(|f| f.attrs.tenant.is_some() && f.attrs.skip.is_none())
+        .map_or_else(
+            || quote!(#private::None),
+            |f| {
+                let name = &f.name;
+                quote!(#private::Some(#name))
+            },
+        );
     let (puts, capacity) = puts(&private, cont);
     let takes = takes(&private, cont);
     let handles = handles(&private, cont, &secondary);
@@ -88,6 +99,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                     indexes: &[#(#indexes),*],
                     attributes: &[#(#actions),*],
                     beacons: &[#(#beacons),*],
+                    tenant: #tenant,
                 };
 
                 fn to_item(&self) -> #private::Result<#private::Item, #private::Error> {

@@ -26,6 +26,7 @@ pub(crate) const DEFAULT: Symbol = Symbol("default");
 pub(crate) const SET: Symbol = Symbol("set");
 pub(crate) const NUMBER: Symbol = Symbol("number");
 pub(crate) const BEACON: Symbol = Symbol("beacon");
+pub(crate) const TENANT: Symbol = Symbol("tenant");
 // Words inside `#[ddb(beacon(...))]`.
 pub(crate) const LENGTH: Symbol = Symbol("length");
 pub(crate) const INDEX: Symbol = Symbol("index");
@@ -69,6 +70,7 @@ pub(crate) const FIELD_WORDS: &[Symbol] = &[
     SET,
     NUMBER,
     BEACON,
+    TENANT,
 ];
 pub(crate) const BEACON_WORDS: &[Symbol] = &[LENGTH, INDEX, NAME];
 pub(crate) const CONTAINER_WORDS: &[Symbol] = &[RENAME_ALL, CRATE, BOUND];

@@ -54,6 +54,7 @@ use crate::error::Result;
 /// | `#[ddb(default)]` | a missing attribute reads as `Default::default()` |
 /// | `#[ddb(skip)]` | not stored; reads as `Default::default()` |
 /// | `#[ddb(beacon(length = N, index = "Index", name = "name"))]` | a standard beacon on an encrypted field, for `EncryptedTable::find`: see [`crate::beacon`] for what it reveals and how to choose the length |
+/// | `#[ddb(tenant)]` | the attribute whose value picks each item's branch key, with [`TenantBranchKeys::for_item`](crate::keyring::TenantBranchKeys::for_item); a table key or a `sign_and_include` field |
 ///
 /// On the struct: `#[ddb(rename_all = "camelCase")]` (serde's rules, exactly),
 /// `#[ddb(crate = "path")]` for a renamed dependency, and `#[ddb(bound = "T: Trait")]` to
@@ -139,6 +140,7 @@ use crate::error::Result;
 ///             ("status", SignOnly), ("total", EncryptAndSign), ("ttl", DoNothing),
 ///         ],
 ///         beacons: &[],
+///         tenant: None,
 ///     };
 ///
 ///     fn to_item(&self) -> Result<HashMap<String, AttributeValue>> {
@@ -240,6 +242,9 @@ pub struct ItemSchema {
     /// The standard beacons of encrypted attributes, for queries on their values
     /// ([`EncryptedTable::find`](crate::EncryptedTable::find)).
     pub beacons: &'static [BeaconSchema],
+    /// The attribute whose value picks each item's branch key (`#[ddb(tenant)]`), for
+    /// [`TenantBranchKeys::for_item`](crate::keyring::TenantBranchKeys::for_item).
+    pub tenant: Option<&'static str>,
 }
 
 /// A standard beacon of an item type: a truncated HMAC of an encrypted attribute's value, stored

@@ -53,4 +53,5 @@ pub const STUB_SCHEMA: ItemSchema = ItemSchema {
     indexes: &[],
     attributes: &[],
     beacons: &[],
+    tenant: None,
 };

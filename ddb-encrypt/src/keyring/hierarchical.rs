@@ -14,6 +14,7 @@ use super::{EncryptedDataKey, EncryptionContext, IntermediateKey, Keyring};
 use crate::beacon::BeaconKey;
 use crate::crypto::rng;
 use crate::error::{Error, Result};
+use crate::item::EncryptedItem;
 
 /// The provider id of hierarchical keyrings, and the label of their key derivation.
 const PROVIDER_ID: &str = "aws-kms-hierarchy";
@@ -283,6 +284,39 @@ impl TenantBranchKeys {
         name: impl Fn(&str) -> String + Send + Sync + 'static,
     ) -> Self {
         Self { attribute: attribute.into(), name: Box::new(name) }
+    }
+
+    /// Names the branch key of each `T` item `name(value)`, where `value` is its
+    /// `#[ddb(tenant)]` field.
+    ///
+    /// ```
+    /// use ddb_encrypt::EncryptedItem;
+    /// use ddb_encrypt::keyring::TenantBranchKeys;
+    ///
+    /// #[derive(EncryptedItem)]
+    /// struct Invoice {
+    ///     #[ddb(partition_key, tenant)] customer: String,
+    ///     #[ddb(sort_key)] number: u64,
+    ///     amount: u64,
+    /// }
+    ///
+    /// let tenants = TenantBranchKeys::for_item::<Invoice>(|customer| format!("bk-{customer}"))?;
+    /// # Ok::<(), ddb_encrypt::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if `T` has no `#[ddb(tenant)]` field.
+    pub fn for_item<T: EncryptedItem>(
+        name: impl Fn(&str) -> String + Send + Sync + 'static,
+    ) -> Result<Self> {
+        let attribute = T::SCHEMA.tenant.ok_or_else(|| {
+            Error::config(format_args!(
+                "`{}` has no #[ddb(tenant)] field to pick the branch key by",
+                std::any::type_name::<T>()
+            ))
+        })?;
+        Ok(Self::new(attribute, name))
     }
 }
 
