@@ -5,9 +5,15 @@
 //! * `decrypt FILE...` decrypts vector files written by another implementation and compares
 //!   the result with their plaintext.
 //! * `bench FILE [--iterations N]` times the official SDK on one vector's item.
+//! * `keystore-write STATE_OUT` creates a KMS key, a branch key store and a table with a beacon
+//!   index on a local DynamoDB and KMS API, puts items through the SDK's DynamoDB interceptor
+//!   (hierarchical keyring) and describes it all in a state file.
+//! * `keystore-read STATE` reads another implementation's state file back with the SDK: its
+//!   branch and beacon keys, each item by key, each email through the beacon index.
 
 mod cases;
 mod item;
+mod keystore;
 mod vector;
 
 use std::path::Path;
@@ -23,9 +29,15 @@ use crate::vector::{Vector, suite_id};
 
 const USAGE: &str = "usage: dbesdk-interop generate OUT_DIR
        dbesdk-interop decrypt FILE...
-       dbesdk-interop bench FILE [--iterations N]";
+       dbesdk-interop bench FILE [--iterations N]
+       dbesdk-interop keystore-write STATE_OUT
+       dbesdk-interop keystore-read STATE";
 
-#[tokio::main(flavor = "current_thread")]
+// Multi-threaded for `keystore-*`: the SDK's interceptor and key store are synchronous inside
+// and wait for their AWS calls with `block_in_place` here, while the other workers keep driving
+// the connections. On a current-thread runtime they would run each call on a throwaway runtime
+// in another thread, sharing a connection pool with a runtime that is blocked meanwhile.
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
@@ -36,6 +48,8 @@ async fn main() -> ExitCode {
             Ok(n) if n > 0 => bench(Path::new(file), n).await,
             _ => Err(format!("bad iteration count {n:?}")),
         },
+        ["keystore-write", out] => keystore::write(Path::new(out)).await,
+        ["keystore-read", state] => keystore::read(Path::new(state)).await,
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
