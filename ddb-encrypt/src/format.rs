@@ -12,9 +12,11 @@ use crate::error::{Error, Result};
 use crate::schema::TableSchema;
 
 pub(crate) mod dbesdk;
+mod describe;
 pub(crate) mod legacy;
 
 pub use dbesdk::{AlgorithmSuite, FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE};
+pub use describe::{Description, describe};
 
 /// The legacy format's envelope: the attribute holding the material description.
 pub const DESCRIPTION_ATTRIBUTE: &str = "*amzn-ddb-map-desc*";

@@ -42,6 +42,7 @@ mod raw_rsa;
 #[cfg_attr(docsrs, doc(cfg(feature = "kms")))]
 pub use aws_kms::AwsKmsKeyring;
 pub use cache::BranchKeyCache;
+pub(crate) use hierarchical::uuid_text as version_text;
 pub use hierarchical::{
     BranchKey, BranchKeyIdSupplier, BranchKeyStore, HierarchicalKeyring, StaticBranchKeyStore,
     TenantBranchKeys,

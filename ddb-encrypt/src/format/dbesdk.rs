@@ -158,11 +158,46 @@ fn signed_entries<'a>(schema: &TableSchema, item: &'a mut Item) -> Vec<Entry<'a>
         .filter(|(name, _)| !unsigned(schema, name))
         .map(|(name, value)| Entry { name, value, action: Signed::Sign })
         .collect();
-    entries.sort_unstable_by(|a, b| {
-        (value::utf16_len(a.name), a.name.as_bytes())
-            .cmp(&(value::utf16_len(b.name), b.name.as_bytes()))
-    });
+    entries.sort_unstable_by(|a, b| canonical_order(a.name, b.name));
     entries
+}
+
+fn canonical_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (value::utf16_len(a), a.as_bytes()).cmp(&(value::utf16_len(b), b.as_bytes()))
+}
+
+/// The names of the signed attributes of `item`, in the legend's order.
+pub(crate) fn signed_names<'a>(schema: &TableSchema, item: &'a Item) -> Vec<&'a str> {
+    let mut names: Vec<&str> =
+        item.keys().map(String::as_str).filter(|name| !unsigned(schema, name)).collect();
+    names.sort_unstable_by(|a, b| canonical_order(a, b));
+    names
+}
+
+/// A wrapped data key for people: its provider, and the key it is wrapped under as far as
+/// the provider info tells (never the wrapped bytes).
+pub(crate) fn describe_data_key(key: &EncryptedDataKey) -> String {
+    let info = key.provider_info();
+    match key.provider_id() {
+        "aws-kms" => format!("aws-kms: {}", String::from_utf8_lossy(info)),
+        "aws-kms-hierarchy" => {
+            // The encrypted data key, then the keyring's salt (16) || iv (12) || branch key
+            // version (16) || wrapped key and tag.
+            let at = ENCRYPTED_DATA_KEY_LEN + 28;
+            let version = key.ciphertext().get(at..at + 16);
+            let version = version.and_then(|v| <&[u8; 16]>::try_from(v).ok());
+            let version = version.map_or_else(|| "?".to_owned(), crate::keyring::version_text);
+            format!(
+                "aws-kms-hierarchy: branch key {}, version {version}",
+                String::from_utf8_lossy(info)
+            )
+        }
+        namespace => {
+            // Raw keyrings: name || u32be(tag bits) || u32be(iv length) || iv.
+            let name = info.len().checked_sub(20).and_then(|end| info.get(..end)).unwrap_or(info);
+            format!("raw key: namespace {namespace}, name {}", String::from_utf8_lossy(name))
+        }
+    }
 }
 
 /// The canonical path of a top-level attribute: `table || u64be(1) || "$" || u64be(len) ||

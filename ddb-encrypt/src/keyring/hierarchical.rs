@@ -440,7 +440,7 @@ impl<S: BranchKeyStore> Keyring for HierarchicalKeyring<S> {
 }
 
 /// A UUID's canonical text.
-pub(super) fn uuid_text(bytes: &[u8; VERSION_LEN]) -> String {
+pub(crate) fn uuid_text(bytes: &[u8; VERSION_LEN]) -> String {
     let hex: String = bytes.iter().fold(String::with_capacity(32), |mut hex, b| {
         let _ = write!(hex, "{b:02x}");
         hex

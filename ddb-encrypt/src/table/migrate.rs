@@ -5,12 +5,14 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
 use futures_util::stream::{self, Stream};
 
+use super::condition::{Conditioned as _, Rendered};
 use super::modify::unchanged;
 use super::position::ScanPosition;
 use super::query::check_scan;
-use super::{EncryptedTable, describe_key, in_item, primary_key, put_if, read_stored, seal};
+use super::{EncryptedTable, describe_key, in_item, primary_key, read_stored, seal};
 use crate::beacon::{BeaconKeySource, VERSION_ATTRIBUTE};
 use crate::encryptor::ItemEncryptor;
 use crate::error::{Error, Result};
@@ -19,6 +21,17 @@ use crate::item::{EncryptedItem, Item};
 use crate::schema::TableSchema;
 
 const DEFAULT_ATTEMPTS: u32 = 10;
+
+/// What a migration does with each item it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Write,
+    DryRun,
+    Verify,
+}
+
+/// Says of a stored item, from its envelope alone, that it is already under the target keys.
+type SkipIf = Arc<dyn Fn(&Item) -> bool + Send + Sync>;
 
 /// Where the next page of a migration starts.
 enum Next {
@@ -70,6 +83,8 @@ pub struct Migration {
     encryptor: ItemEncryptor,
     beacon_keys: Option<Arc<dyn BeaconKeySource>>,
     rewrite_all: bool,
+    mode: Mode,
+    skip_if: Option<SkipIf>,
     max_attempts: u32,
     page_size: Option<i32>,
     segment: Option<(u32, u32)>,
@@ -83,6 +98,7 @@ impl std::fmt::Debug for Migration {
             .field("table", &self.table_name)
             .field("write_format", &self.encryptor.write_format())
             .field("rewrite_all", &self.rewrite_all)
+            .field("mode", &self.mode)
             .field("segment", &self.segment)
             .finish_non_exhaustive()
     }
@@ -102,7 +118,12 @@ pub enum Outcome {
     Skipped,
     /// Deleted by a concurrent writer before it could be rewritten: not written.
     Deleted,
-    /// Not rewritten: why (never a value). The other items go on.
+    /// [`Migration::dry_run`]: read, verified and encrypted again, but not written.
+    WouldMigrate,
+    /// [`Migration::verify_only`]: read and verified; nothing is written.
+    Verified,
+    /// Not rewritten (or, verifying, not verified): why (never a value). The other items go
+    /// on.
     Failed(Error),
 }
 
@@ -126,6 +147,12 @@ pub struct MigrationPage {
     pub items: Vec<ItemReport>,
     /// Where the next page starts; `None` after the last page.
     pub next: Option<ScanPosition>,
+    /// The capacity units DynamoDB reports the page's requests consumed (scan, writes and
+    /// reads again after conflicts), for throttling a migration ([`ReturnConsumedCapacity`]
+    /// `TOTAL`); a conditional write that failed counts one unit.
+    ///
+    /// [`ReturnConsumedCapacity`]: aws_sdk_dynamodb::types::ReturnConsumedCapacity
+    pub capacity_units: f64,
 }
 
 impl Migration {
@@ -176,6 +203,8 @@ impl Migration {
             encryptor,
             beacon_keys: None,
             rewrite_all: false,
+            mode: Mode::Write,
+            skip_if: None,
             max_attempts: DEFAULT_ATTEMPTS,
             page_size: None,
             segment: None,
@@ -187,6 +216,29 @@ impl Migration {
     /// a rotation.
     pub fn rewrite_all(mut self) -> Self {
         self.rewrite_all = true;
+        self
+    }
+
+    /// Reads, verifies and encrypts each item as a migration would, but writes nothing:
+    /// what would be migrated is reported as [`Outcome::WouldMigrate`].
+    pub fn dry_run(mut self) -> Self {
+        self.mode = Mode::DryRun;
+        self
+    }
+
+    /// Reads and verifies every item (every format the encryptor reads), writes nothing: an
+    /// audit. Each item is [`Outcome::Verified`] or [`Outcome::Failed`].
+    pub fn verify_only(mut self) -> Self {
+        self.mode = Mode::Verify;
+        self
+    }
+
+    /// With [`rewrite_all`](Self::rewrite_all), skips the items in the write format for which
+    /// `already` says, from the stored item's envelope (its key ids, say, with
+    /// [`describe`](crate::format::describe)), that they are under the target keys already.
+    /// Nothing is written for a skipped item, so an envelope that lies costs nothing.
+    pub fn skip_if(mut self, already: impl Fn(&Item) -> bool + Send + Sync + 'static) -> Self {
+        self.skip_if = Some(Arc::new(already));
         self
     }
 
@@ -266,12 +318,14 @@ impl Migration {
             .set_segment(self.segment.map(|(s, _)| to_i32(s)))
             .set_total_segments(self.segment.map(|(_, t)| to_i32(t)))
             .set_exclusive_start_key(start)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| self.service_error("Scan", &e))?;
+        let mut capacity_units = units(output.consumed_capacity.as_ref());
         let mut items = Vec::new();
         for stored in output.items.unwrap_or_default() {
-            items.push(self.migrate(stored).await);
+            items.push(self.migrate(stored, &mut capacity_units).await);
         }
         let last = output.last_evaluated_key.filter(|key| !key.is_empty());
         let next = last.clone().map(|key| ScanPosition {
@@ -279,18 +333,21 @@ impl Migration {
             segment: self.segment,
             key,
         });
-        Ok((MigrationPage { items, next }, last.map_or(Next::End, |key| Next::After(Some(key)))))
+        Ok((
+            MigrationPage { items, next, capacity_units },
+            last.map_or(Next::End, |key| Next::After(Some(key))),
+        ))
     }
 
     /// Migrates one item, re-reading it after each conflict.
-    async fn migrate(&self, mut stored: Item) -> ItemReport {
+    async fn migrate(&self, mut stored: Item, capacity: &mut f64) -> ItemReport {
         let key_item = primary_key(&self.schema, &stored);
         let names = [self.schema.partition_key(), self.schema.sort_key()];
         let key_values: Vec<_> =
             names.into_iter().flatten().map(|name| (name, key_item.get(name).cloned())).collect();
         let key = describe_key(&key_values);
         let from = Format::of(&stored);
-        let outcome = match self.rewrite(&mut stored, &key_item).await {
+        let outcome = match self.rewrite(&mut stored, &key_item, capacity).await {
             Outcome::Failed(error) => {
                 Outcome::Failed(in_item(&self.table_name, || key.clone(), error))
             }
@@ -299,13 +356,18 @@ impl Migration {
         ItemReport { key, from, outcome }
     }
 
-    async fn rewrite(&self, stored: &mut Item, key_item: &Item) -> Outcome {
+    /// Whether `stored` is in the write format and under the target keys already.
+    fn is_current(&self, stored: &Item) -> bool {
+        // An item written before its beacons were declared is rewritten to get them.
+        let has_beacons =
+            self.schema.beacons().len() == 0 || stored.contains_key(VERSION_ATTRIBUTE);
+        let current = Format::of(stored) == Some(self.encryptor.write_format()) && has_beacons;
+        current && (!self.rewrite_all || self.skip_if.as_ref().is_some_and(|skip| skip(stored)))
+    }
+
+    async fn rewrite(&self, stored: &mut Item, key_item: &Item, capacity: &mut f64) -> Outcome {
         for conflicts in 0..self.max_attempts {
-            let write_format = self.encryptor.write_format();
-            // An item written before its beacons were declared is rewritten to get them.
-            let has_beacons =
-                self.schema.beacons().len() == 0 || stored.contains_key(VERSION_ATTRIBUTE);
-            if !self.rewrite_all && Format::of(stored) == Some(write_format) && has_beacons {
+            if self.mode != Mode::Verify && self.is_current(stored) {
                 return Outcome::Skipped;
             }
             let read = std::mem::take(stored);
@@ -314,6 +376,10 @@ impl Migration {
                 Ok(plaintext) => plaintext,
                 Err(error) => return Outcome::Failed(error),
             };
+            if self.mode == Mode::Verify {
+                drop(plaintext);
+                return Outcome::Verified;
+            }
             let sealed = match seal(
                 &self.encryptor,
                 &self.schema,
@@ -326,12 +392,17 @@ impl Migration {
                 Ok(sealed) => sealed,
                 Err(error) => return Outcome::Failed(error),
             };
-            match put_if(&self.client, &self.table_name, sealed, condition).await {
+            if self.mode == Mode::DryRun {
+                drop(sealed);
+                return Outcome::WouldMigrate;
+            }
+            match self.put_if(sealed, condition, capacity).await {
                 Ok(true) => return Outcome::Migrated { conflicts },
                 Ok(false) => {}
                 Err(error) => return Outcome::Failed(error),
             }
             // A concurrent writer got in: read what it wrote, and go again.
+            *capacity += 1.0;
             match read_stored(&self.client, &self.table_name, key_item).await {
                 Ok(Some(current)) => *stored = current,
                 Ok(None) => return Outcome::Deleted,
@@ -344,6 +415,30 @@ impl Migration {
         })
     }
 
+    /// Writes `item` if `condition` holds; `Ok(false)` if it did not.
+    async fn put_if(&self, item: Item, condition: Rendered, capacity: &mut f64) -> Result<bool> {
+        let written = self
+            .client
+            .put_item()
+            .table_name(&*self.table_name)
+            .set_item(Some(item))
+            .condition(condition)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match written {
+            Ok(output) => {
+                *capacity += units(output.consumed_capacity.as_ref());
+                Ok(true)
+            }
+            Err(error) => {
+                *capacity += 1.0;
+                let error = self.service_error("PutItem", &error);
+                if error.is_conditional_check_failed() { Ok(false) } else { Err(error) }
+            }
+        }
+    }
+
     fn service_error<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
         &self,
         operation: &'static str,
@@ -352,4 +447,8 @@ impl Migration {
         let request = crate::error::AwsRequest::DynamoDb { operation, table: &self.table_name };
         Error::aws(&request, error)
     }
+}
+
+fn units(consumed: Option<&ConsumedCapacity>) -> f64 {
+    consumed.and_then(|c| c.capacity_units).unwrap_or(0.0)
 }
