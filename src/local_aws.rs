@@ -146,6 +146,54 @@ impl LocalAws {
         key.key_metadata.and_then(|m| m.arn).expect("a key ARN")
     }
 
+    /// Every record of `table`'s stream so far, from the start of each shard.
+    ///
+    /// # Panics
+    ///
+    /// If the table has no stream or the server refuses.
+    pub async fn stream_records(&self, table: &str) -> Vec<aws_sdk_dynamodbstreams::types::Record> {
+        use aws_sdk_dynamodbstreams::config::{
+            BehaviorVersion as V, Credentials as C, Region as R,
+        };
+        use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+        let described = self.dynamodb().describe_table().table_name(table).send().await;
+        let stream_arn = described.ok().and_then(|d| d.table?.latest_stream_arn);
+        let stream_arn = stream_arn.expect("the table has a stream");
+        let config = aws_sdk_dynamodbstreams::Config::builder()
+            .behavior_version(V::latest())
+            .endpoint_url(self.endpoint())
+            .region(R::new("us-east-1"))
+            .credentials_provider(C::new("local", "local", None, None, "local-aws"))
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+            .build();
+        let streams = aws_sdk_dynamodbstreams::Client::from_conf(config);
+        let stream = streams.describe_stream().stream_arn(&stream_arn).send().await;
+        let shards = stream.expect("DescribeStream").stream_description.and_then(|d| d.shards);
+        let mut records = Vec::new();
+        for shard in shards.unwrap_or_default() {
+            let iterator = streams
+                .get_shard_iterator()
+                .stream_arn(&stream_arn)
+                .shard_id(shard.shard_id.unwrap_or_default())
+                .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                .send()
+                .await
+                .expect("GetShardIterator");
+            let mut iterator = iterator.shard_iterator;
+            while let Some(current) = iterator {
+                let request = streams.get_records().shard_iterator(current).limit(1000);
+                let output = request.send().await.expect("GetRecords");
+                let page = output.records.unwrap_or_default();
+                if page.is_empty() {
+                    break;
+                }
+                records.extend(page);
+                iterator = output.next_shard_iterator;
+            }
+        }
+        records
+    }
+
     /// Stops the server by its process id and waits for it.
     ///
     /// # Panics

@@ -5,7 +5,6 @@
 #![expect(clippy::unwrap_used, reason = "tests panic on unexpected errors")]
 
 use aws_sdk_dynamodb::types::{StreamSpecification, StreamViewType};
-use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use ddb_encrypt::keyring::RawAesKeyring;
 use ddb_encrypt::stream::{ChangeKind, StreamRecord};
 use ddb_encrypt::{EncryptedItem, EncryptedTable};
@@ -41,47 +40,9 @@ async fn streamed_table() -> EncryptedTable<Order> {
     table
 }
 
-fn streams_client() -> aws_sdk_dynamodbstreams::Client {
-    let config = aws_sdk_dynamodbstreams::Config::builder()
-        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-        .endpoint_url(LocalAws::shared().endpoint())
-        .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "local-aws",
-        ))
-        .build();
-    aws_sdk_dynamodbstreams::Client::from_conf(config)
-}
-
 /// Every record of the table's stream so far.
 async fn records(table: &EncryptedTable<Order>) -> Vec<aws_sdk_dynamodbstreams::types::Record> {
-    let description = table.client().describe_table().table_name(table.table_name());
-    let stream_arn = description.send().await.unwrap().table.unwrap().latest_stream_arn.unwrap();
-    let streams = streams_client();
-    let stream = streams.describe_stream().stream_arn(&stream_arn).send().await.unwrap();
-    let mut records = Vec::new();
-    for shard in stream.stream_description.unwrap().shards.unwrap_or_default() {
-        let iterator = streams
-            .get_shard_iterator()
-            .stream_arn(&stream_arn)
-            .shard_id(shard.shard_id.unwrap())
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .unwrap();
-        let output = streams
-            .get_records()
-            .shard_iterator(iterator.shard_iterator.unwrap())
-            .send()
-            .await
-            .unwrap();
-        records.extend(output.records.unwrap_or_default());
-    }
-    records
+    LocalAws::shared().stream_records(table.table_name()).await
 }
 
 /// The records read as the order placed, then shipped, then removed.
