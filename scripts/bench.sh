@@ -3,7 +3,8 @@
 # three items with the same Raw AES key, both suites; the Python DynamoDB Encryption Client and
 # this crate's legacy format on the same items with the same providers and keys; the typed
 # path, the primitives (RustCrypto and aws-lc-rs), peak memory for the large item, and put
-# throughput against the local server. Prints tables.
+# throughput against the local server, and the CPU per item of `ddbe migrate` against a plain
+# copy of the same table. Prints tables.
 #
 # PY_SECONDS (default 3) and RUST_SECONDS (default 3): measuring time per benchmark.
 set -euo pipefail
@@ -29,6 +30,9 @@ done
 echo "Memory and throughput..." >&2
 cargo run --release --quiet --bin bench_memory > "$out/memory.json"
 cargo run --release --quiet --bin put_throughput > "$out/throughput.json"
+echo "ddbe migrate against a plain copy, CPU per item..." >&2
+cargo build --release --quiet -p ddbe
+cargo run --release --quiet --bin bench_migrate > "$out/migrate.json"
 cargo run --release --quiet --bin bench_report -- "$out"
 echo
 echo "DB-ESDK format, the same items and Raw AES key, alternating runs (median of 3 rounds, each the median of 200 items), µs per item:"
@@ -48,4 +52,14 @@ for name in sorted({k[0] for k in rows}, key=lambda n: (["small", "typical", "la
         ours = statistics.median(rows[(name, "ddb-encrypt")][op])
         shape, suite = name.split("-")
         print(f"| {shape} | 0x{suite} | {op} | {official:.0f} | {ours:.1f} | {official / ours:.1f}x |")
+PY
+echo
+echo "ddbe migrate against a plain copy (scan + put_item) of the same table, CPU per item of each process (median of 3 interleaved rounds):"
+python3 - "$out/migrate.json" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))
+print("| what | CPU µs per item | ratio to the plain copy |")
+print("|---|---:|---:|")
+for row in result["rows"]:
+    print(f"| {row['what']} | {row['cpu_us_per_item']:.0f} | {row['ratio_to_plain_copy']:.2f}x |")
 PY
