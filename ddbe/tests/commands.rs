@@ -257,3 +257,32 @@ async fn workers_on_two_segments_share_a_checkpoint_table_and_refuse_to_start_ov
     assert_eq!(mismatch.status.code(), Some(2));
     assert!(mismatch.stderr.contains("2 segment(s)"), "{}", mismatch.stderr);
 }
+
+#[tokio::test]
+async fn most_recent_materials_are_created_rotated_and_listed() {
+    let setup = Setup::new("ddbe-meta").await;
+    let meta = ddb_encrypt_dev::local_aws::unique_name("meta");
+    setup.write_config(&format!(
+        r#"
+[meta_store]
+table = "{meta}"
+provider = "meta-rows"
+
+[providers.meta-rows]
+type = "wrapped"
+wrapping_key_env = "DDBE_TEST_WRAPPING_KEY"
+signing_key_env = "DDBE_TEST_SIGNING_KEY"
+"#
+    ));
+    assert!(ddbe(&setup.config, &["keys", "meta-create-table"]).status.success());
+    for expected in 0..3 {
+        let rotated = ddbe(&setup.config, &["--json", "keys", "meta-rotate", "orders"]);
+        assert!(rotated.status.success(), "{}", rotated.stderr);
+        assert_eq!(rotated.json()[0]["version"], expected);
+    }
+    let versions = ddbe(&setup.config, &["--json", "keys", "meta-versions", "orders"]);
+    assert_eq!(versions.json()[0]["versions"], serde_json::json!([2, 1, 0]));
+    let missing = ddbe(&setup.config, &["keys", "meta-versions", "invoices"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(missing.stderr.contains("no material `invoices`"), "{}", missing.stderr);
+}

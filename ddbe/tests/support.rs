@@ -229,6 +229,9 @@ pub(crate) fn ddbe_killed_after(config: &Path, args: &[&str], items: Option<u64>
         .args(args)
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
+        // The keys a configuration may name for a wrapped provider (base64).
+        .env("DDBE_TEST_WRAPPING_KEY", "UlJSUlJSUlJSUlJSUlJSUlJSUlJSUlJSUlJSUlJSUlI=")
+        .env("DDBE_TEST_SIGNING_KEY", "U1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1M=")
         .env_remove("AWS_PROFILE")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
