@@ -7,6 +7,10 @@
 mod support;
 
 use std::collections::HashMap;
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use ddb_encrypt::Format;
@@ -285,4 +289,90 @@ signing_key_env = "DDBE_TEST_SIGNING_KEY"
     let missing = ddbe(&setup.config, &["keys", "meta-versions", "invoices"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(missing.stderr.contains("no material `invoices`"), "{}", missing.stderr);
+}
+
+/// A loopback proxy to the local server that answers every third request with a
+/// `ThrottlingException`, as DynamoDB and KMS do when a table or key is over its rate. Returns
+/// its endpoint and the count of throttled requests.
+fn throttling_proxy() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = LocalAws::shared().endpoint();
+    let upstream = upstream.trim_start_matches("http://").to_owned();
+    let throttled = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&throttled);
+    std::thread::spawn(move || {
+        let seen = Arc::new(AtomicUsize::new(0));
+        for connection in listener.incoming() {
+            let (seen, throttled, upstream) =
+                (Arc::clone(&seen), Arc::clone(&counter), upstream.clone());
+            std::thread::spawn(move || relay(connection.unwrap(), &upstream, &seen, &throttled));
+        }
+    });
+    (endpoint, throttled)
+}
+
+/// Serves one client connection: throttled requests are answered here, the first other one is
+/// forwarded, and its response (the server closes each connection) ends the connection.
+fn relay(mut client: TcpStream, upstream: &str, seen: &AtomicUsize, throttled: &AtomicUsize) {
+    const BODY: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"}"#;
+    while let Some(request) = read_request(&mut client) {
+        if seen.fetch_add(1, Ordering::SeqCst) % 3 == 2 {
+            throttled.fetch_add(1, Ordering::SeqCst);
+            let response = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                 x-amzn-ErrorType: ThrottlingException\r\nContent-Length: {}\r\n\r\n{BODY}",
+                BODY.len()
+            );
+            client.write_all(response.as_bytes()).unwrap();
+            continue;
+        }
+        let mut server = TcpStream::connect(upstream).unwrap();
+        server.write_all(&request).unwrap();
+        let mut response = Vec::new();
+        server.read_to_end(&mut response).unwrap();
+        let _ = client.write_all(&response);
+        return;
+    }
+}
+
+/// One HTTP request (head and body, by its Content-Length); `None` when the client is gone.
+fn read_request(client: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut request = Vec::new();
+    let mut buffer = [0; 8_192];
+    let head_end = loop {
+        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let read = client.read(&mut buffer).ok().filter(|&n| n > 0)?;
+        request.extend_from_slice(&buffer[..read]);
+    };
+    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .map_or(0, |value| value.trim().parse().unwrap());
+    while request.len() < head_end + length {
+        let read = client.read(&mut buffer).ok().filter(|&n| n > 0)?;
+        request.extend_from_slice(&buffer[..read]);
+    }
+    Some(request)
+}
+
+#[tokio::test]
+async fn throttled_requests_are_retried_with_backoff_and_counted_in_the_progress() {
+    let (setup, _) = mixed("ddbe-throttle", 5).await;
+    let (endpoint, throttled) = throttling_proxy();
+    setup.write_config_at(&endpoint, "");
+    let run = ddbe(&setup.config, &["--json", "migrate", "--page-size", "5"]);
+    let migrated = counts(&run);
+    assert_eq!((migrated["migrated"].as_u64(), migrated["failed"].as_u64()), (Some(10), Some(0)));
+    let throttled = throttled.load(Ordering::SeqCst) as u64;
+    assert!(throttled >= 5, "the proxy throttled {throttled} requests");
+    let summary = &run.events("summary")[0];
+    assert_eq!(summary["retries"].as_u64(), Some(throttled), "each throttled request retried once");
+    let last_page = run.events("page").last().cloned().unwrap();
+    assert!(last_page["retries"].as_u64().unwrap() > 0, "the progress shows the retries");
+    assert_eq!(formats(&setup.table_name).await, HashMap::from([(Format::DbEsdk, 15)]));
+    println!("{throttled} requests throttled, each retried; 10 of 15 items migrated, none failed");
 }

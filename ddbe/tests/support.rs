@@ -67,6 +67,11 @@ impl Setup {
     /// The configuration: DB-ESDK under the branch key; legacy items (Direct KMS, as the
     /// Python client writes them) and plaintext items are read. `extra` is appended.
     pub(crate) fn write_config(&self, extra: &str) {
+        self.write_config_at(&LocalAws::shared().endpoint(), extra);
+    }
+
+    /// The configuration, with `endpoint` as the AWS endpoint.
+    pub(crate) fn write_config_at(&self, endpoint: &str, extra: &str) {
         let text = format!(
             r#"[aws]
 endpoint_url = "{endpoint}"
@@ -98,7 +103,6 @@ key_id = "{kms}"
 table = "{store}"
 kms_key_arn = "{kms}"
 {extra}"#,
-            endpoint = LocalAws::shared().endpoint(),
             table = self.table_name,
             branch = self.branch_key_id,
             kms = self.kms_key,
